@@ -1,0 +1,43 @@
+"""skae: scikit-learn compatible autoencoders on Keras 3 / TensorFlow.
+
+Three estimators that drop into a ``Pipeline``, ``GridSearchCV`` or ``ColumnTransformer``:
+
+- :class:`AutoencoderTransformer` - learn a code (``transform`` / ``inverse_transform``);
+- :class:`DenoisingAutoencoder` - trained on corrupted inputs to restore clean ones;
+- :class:`ReconstructionOutlierDetector` - outlier detection by reconstruction error.
+
+TensorFlow is imported on first use of an estimator, so ``skae.datasets`` and the command
+line start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "AutoencoderTransformer": "._transformer",
+    "DenoisingAutoencoder": "._denoising",
+    "ReconstructionOutlierDetector": "._outlier",
+}
+
+__all__ = [*_LAZY, "__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._denoising import DenoisingAutoencoder  # noqa: F401
+    from ._outlier import ReconstructionOutlierDetector  # noqa: F401
+    from ._transformer import AutoencoderTransformer  # noqa: F401
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,482 @@
+"""The base class shared by skae's three estimators.
+
+``_BaseAutoencoder`` owns what every autoencoder estimator does: parameter validation,
+input validation, building and compiling the network (the built-in ``dense`` and ``conv2d``
+architectures or a user builder, through scikeras's ``model`` convention), training through
+:mod:`skae._training`, fast batched inference through :mod:`skae._inference`, reconstruction
+errors and pickling. Subclasses add only what makes them different.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import warnings
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from scikeras._utils import (
+    accepts_kwargs,
+    get_loss_class_function_or_string,
+    get_metric_class,
+    get_optimizer_class,
+    has_param,
+    route_params,
+    try_to_convert_strings_to_classes,
+    unflatten_params,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._builders import build_conv2d_autoencoder, build_dense_autoencoder, split_autoencoder
+from ._compat import _PatchedBaseWrapper
+from ._inference import ForwardPasses, apply_batched
+from ._serialization import network_from_bytes, network_to_bytes
+from ._training import train_network
+
+__all__ = ["_BaseAutoencoder", "_store_params"]
+
+# Keys of the per-fit state that are rebuilt rather than pickled.
+_TRANSIENT = ("encoder_", "decoder_", "_passes", "_fit_callbacks", "_predict_callbacks")
+
+
+def _store_params(estimator, arguments: dict) -> None:
+    """Store ``__init__`` arguments unchanged; routed ``prefix__name`` kwargs as well."""
+    routed = arguments.pop("kwargs", {})
+    arguments.pop("self", None)
+    arguments.pop("__class__", None)
+    vars(estimator).update(arguments)
+    vars(estimator).update(routed)
+    if routed:
+        estimator._user_params = set(routed)
+
+
+def _auto_sizes(n_features: int) -> tuple[tuple[int, ...], int]:
+    """Hidden widths and code width sized from the feature count."""
+    n_components = int(min(32, max(2, math.ceil(math.sqrt(n_features)))))
+    first = int(min(128, max(16, n_features)))
+    second = int(min(64, max(8, n_features // 2)))
+    hidden = (first, max(second, n_components))
+    return hidden, n_components
+
+
+class _BaseAutoencoder(_PatchedBaseWrapper):
+    """Shared machinery of skae's autoencoder estimators (not for direct use)."""
+
+    #: scikeras's legacy alias of ``model``; not a parameter of skae's estimators.
+    build_fn = None
+
+    _parameter_constraints: dict = {
+        "model": [None, callable, keras.Model],
+        "architecture": [StrOptions({"dense", "conv2d"})],
+        "hidden_layer_sizes": [None, "array-like"],
+        "n_components": [None, Interval(Integral, 1, None, closed="left")],
+        "activation": [str, callable],
+        "output_activation": [str, callable],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "input_shape": [None, tuple, list],
+        "loss": [StrOptions({"mse", "mae"}), str, callable, keras.losses.Loss],
+        "optimizer": [str, type, keras.optimizers.Optimizer],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), None, Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "callbacks": [None, list, dict, keras.callbacks.Callback, type],
+        "metrics": [None, list, dict, str, callable],
+    }
+
+    # ------------------------------------------------------------------ tags and hooks
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    def _training_data(self, X: np.ndarray, y) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs and targets the network is trained on (hook for subclasses)."""
+        return X, X
+
+    def _corruption(self, X_in: np.ndarray, X_target: np.ndarray):
+        """Corruption applied to training batches, or None (hook for the denoiser)."""
+        return None
+
+    def _after_fit(self, errors: np.ndarray) -> None:
+        """Use the training rows' reconstruction errors (hook for the outlier detector)."""
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y=None):
+        """Train the autoencoder on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data. Any real dtype; converted to float32 for the network.
+        y : None
+            Ignored by default; see the subclass for its meaning.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, warm_start=self.warm_start, epochs=self.epochs)
+
+    def partial_fit(self, X, y=None):
+        """Train for one more epoch, starting from the current weights if fitted.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        return self._fit(X, y, warm_start=True, epochs=1)
+
+    def _fit(self, X, y, *, warm_start: bool, epochs: int):
+        self._validate_params()
+        continuing = warm_start and hasattr(self, "model_")
+        snapshot = dict(vars(self))
+        weights = self.model_.get_weights() if continuing else None
+        try:
+            X = self._check_input(X, reset=not continuing)
+            self._check_input_shape(X.shape[1])
+            X_in, X_target = self._training_data(X, y)
+            seed = self._draw_seed()
+            network = self.model_ if continuing else self._make_network(X_in.shape[1], seed)
+            self._initialize_callbacks()
+            fit_kwargs = route_params(self.get_params(), "fit", pass_filter=set(), strict=True)
+            fit_kwargs = {k: v for k, v in fit_kwargs.items() if k != "callbacks"}
+            batch_size = fit_kwargs.pop("batch_size", self.batch_size)
+            epochs = fit_kwargs.pop("epochs", epochs)
+            history = train_network(
+                network,
+                X_in.astype(np.float32, copy=False),
+                X_target.astype(np.float32, copy=False),
+                epochs=epochs,
+                batch_size=batch_size,
+                validation_fraction=self.validation_fraction,
+                early_stopping=self.early_stopping,
+                n_iter_no_change=self.n_iter_no_change,
+                seed=seed,
+                verbose=fit_kwargs.pop("verbose", self.verbose),
+                callbacks=self._fit_callbacks,
+                corrupt=self._corruption(X_in, X_target),
+                fit_kwargs=fit_kwargs,
+            )
+            self._bind_network(network)
+            if continuing:
+                for key, values in history.items():
+                    self.history_.setdefault(key, []).extend(values)
+            else:
+                self.history_ = history
+            self.n_iter_ = len(history.get("loss", []))
+            recon = self._forward("reconstruct", X_in.astype(np.float32, copy=False))
+            self._warn_if_collapsed(recon, X_target)
+            self._after_fit(self._row_errors(recon, X_target))
+        except BaseException:
+            if weights is not None:
+                self.model_.set_weights(weights)
+            vars(self).clear()
+            vars(self).update(snapshot)
+            raise
+        return self
+
+    def _draw_seed(self) -> int:
+        rs = self.random_state
+        if rs is None:  # fresh OS entropy; never the global numpy generator
+            return int(np.random.SeedSequence().generate_state(1)[0] % (2**31 - 1))
+        if isinstance(rs, Integral):
+            return int(rs) % (2**31 - 1)
+        return int(rs.randint(2**31 - 1))
+
+    def _architecture_sizes(self, n_features: int) -> tuple[tuple[int, ...], int | None]:
+        hidden, n_components = _auto_sizes(n_features)
+        if self.hidden_layer_sizes is not None:
+            hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
+        if self.architecture == "conv2d":
+            hidden = hidden if self.hidden_layer_sizes is not None else (32, 16)
+            return hidden, self.n_components
+        return hidden, n_components if self.n_components is None else int(self.n_components)
+
+    def _make_network(self, n_features: int, seed: int) -> keras.Model:
+        hidden, n_components = self._architecture_sizes(n_features)
+        if self.model is None:
+            if self.architecture == "conv2d":
+                network = build_conv2d_autoencoder(
+                    self.input_shape, filters=hidden, n_components=n_components,
+                    activation=self.activation, output_activation=self.output_activation,
+                    dropout=self.dropout, seed=seed,
+                )
+            else:
+                network = build_dense_autoencoder(
+                    n_features, hidden_layer_sizes=hidden, n_components=n_components,
+                    activation=self.activation, output_activation=self.output_activation,
+                    dropout=self.dropout, seed=seed,
+                )
+        else:
+            network = self._build_user_network(n_features, hidden, n_components, seed)
+        split_autoencoder(network)  # fails early with a clear message
+        if not network.compiled:
+            network.compile(**self._compile_kwargs())
+        return network
+
+    def _build_user_network(self, n_features, hidden, n_components, seed) -> keras.Model:
+        build_fn = self._check_model_param()
+        params = route_params(self.get_params(), "model", pass_filter=set(), strict=True)
+        meta = {
+            "n_features_in_": n_features,
+            "input_shape": self.input_shape,
+            "hidden_layer_sizes": hidden,
+            "n_components": n_components,
+            "random_state": seed,
+        }
+        if has_param(build_fn, "meta") or accepts_kwargs(build_fn):
+            params["meta"] = meta
+        if has_param(build_fn, "compile_kwargs") or accepts_kwargs(build_fn):
+            params["compile_kwargs"] = self._compile_kwargs()
+        network = build_fn(**params)
+        if not isinstance(network, keras.Model):
+            raise TypeError(
+                f"`model` must return a keras.Model, got {type(network).__name__}"
+            )
+        return network
+
+    def _compile_kwargs(self) -> dict:
+        """Keras ``compile`` arguments from ``optimizer``, ``learning_rate``, ``loss``, ..."""
+        params = self.get_params()
+        optimizer = self.optimizer
+        if isinstance(optimizer, keras.optimizers.Optimizer):  # never share optimizer state
+            optimizer = type(optimizer).from_config(optimizer.get_config())
+        else:
+            optimizer = try_to_convert_strings_to_classes(optimizer, get_optimizer_class)
+            opt_params = route_params(params, "optimizer", pass_filter=set(), strict=True)
+            if inspect.isclass(optimizer):
+                opt_params.setdefault("learning_rate", self.learning_rate)
+            optimizer = unflatten_params(items=optimizer, params=opt_params)
+        loss = unflatten_params(
+            items=try_to_convert_strings_to_classes(self.loss, get_loss_class_function_or_string),
+            params=route_params(params, "loss", pass_filter=set(), strict=False),
+        )
+        metrics = self.metrics
+        if metrics is not None:
+            metrics = unflatten_params(
+                items=try_to_convert_strings_to_classes(metrics, get_metric_class),
+                params=route_params(params, "metrics", pass_filter=set(), strict=False),
+            )
+            if not isinstance(metrics, (list, dict)):
+                metrics = [metrics]
+        compile_kwargs = route_params(params, "compile", pass_filter=set(), strict=True)
+        return {"optimizer": optimizer, "loss": loss, "metrics": metrics, **compile_kwargs}
+
+    def _bind_network(self, network: keras.Model) -> None:
+        """Attach a trained network and its compiled forward passes to the estimator."""
+        self.model_ = network
+        self.encoder_, self.decoder_ = split_autoencoder(network)
+        self.n_components_ = int(np.prod(self.encoder_.outputs[0].shape[1:]))
+        self._n_features_out = self.n_components_
+        self._passes = ForwardPasses(network, self.encoder_, self.decoder_)
+
+    def _warn_if_collapsed(self, recon: np.ndarray, X_target: np.ndarray) -> None:
+        baseline = float(np.mean(np.var(X_target, axis=0)))
+        if X_target.shape[0] < 2 or baseline <= 1e-12:
+            return
+        mse = float(np.mean((recon - X_target) ** 2))
+        if mse >= 0.99 * baseline:
+            warnings.warn(
+                f"{type(self).__name__}: training collapsed: the reconstruction (training MSE "
+                f"{mse:.4g}) is no better than predicting each feature's mean (MSE "
+                f"{baseline:.4g}). This happens when ReLUs die (e.g. a blank output) or "
+                "training stopped too early. Try another random_state, a lower learning_rate, "
+                "more epochs, activation='elu', or standardise the input.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    # ------------------------------------------------------------------ validation
+    def _check_input(self, X, *, reset: bool) -> np.ndarray:
+        """Validate X (finite, 2-D, numeric, >= 1 row); record or check the feature count."""
+        return validate_data(
+            self, X, reset=reset, dtype=(np.float64, np.float32), ensure_all_finite=True,
+            ensure_2d=True, allow_nd=False, ensure_min_samples=1, copy=False,
+        )
+
+    def _check_input_shape(self, n_features: int) -> None:
+        if self.architecture == "conv2d" and self.model is None and self.input_shape is None:
+            raise ValueError(
+                "architecture='conv2d' needs input_shape, e.g. input_shape=(28, 28, 1) for "
+                "rows of 784 pixels."
+            )
+        if self.input_shape is not None:
+            shape = tuple(self.input_shape)
+            if not shape or any(not isinstance(s, Integral) or s < 1 for s in shape):
+                raise ValueError(f"input_shape must be a tuple of positive ints, got {shape}.")
+            if math.prod(shape) != n_features:
+                raise ValueError(
+                    f"input_shape={shape} holds {math.prod(shape)} values per row, but X has "
+                    f"{n_features} columns; they must match."
+                )
+
+    # ------------------------------------------------------------------ inference
+    def _forward(self, which: str, X: np.ndarray) -> np.ndarray:
+        fn = getattr(self._passes, which)
+        n_out = {
+            "encode": self.n_components_,
+            "decode": self.n_features_in_,
+            "reconstruct": self.n_features_in_,
+        }[which]
+        return apply_batched(fn, X, n_out, self._passes.row_bytes)
+
+    def _validated(self, X) -> tuple[np.ndarray, np.dtype]:
+        check_is_fitted(self, "model_")
+        X = self._check_input(X, reset=False)
+        return X, X.dtype
+
+    def reconstruct(self, X) -> np.ndarray:
+        """Return the network's reconstruction of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features)
+            float64 for float64 input, else float32.
+        """
+        X, dtype = self._validated(X)
+        return self._forward("reconstruct", X.astype(np.float32, copy=False)).astype(
+            dtype, copy=False
+        )
+
+    def _row_errors(self, recon: np.ndarray, X: np.ndarray, per_feature: bool = False):
+        diff = recon.astype(np.float64) - X
+        errors = np.abs(diff) if self._error_kind() == "mae" else diff**2
+        return errors if per_feature else errors.mean(axis=1)
+
+    def _error_kind(self) -> str:
+        return "mae" if self.loss in ("mae", "mean_absolute_error") else "mse"
+
+    def reconstruction_error(self, X, per_feature: bool = False) -> np.ndarray:
+        """Reconstruction error of each row (squared error, or absolute with ``loss="mae"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+        per_feature : bool, default=False
+            If True, return the error of every value (which features made a row an
+            outlier) instead of the mean over features.
+
+        Returns
+        -------
+        errors : ndarray of shape (n_samples,) or (n_samples, n_features)
+        """
+        X, _ = self._validated(X)
+        recon = self._forward("reconstruct", X.astype(np.float32, copy=False))
+        return self._row_errors(recon, X, per_feature=per_feature)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Minus the reconstruction error of each row: higher is more normal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        return -self.reconstruction_error(X)
+
+    def score(self, X, y=None, sample_weight=None) -> float:
+        """Minus the mean reconstruction error, so that greater is better.
+
+        This makes ``GridSearchCV`` work without a ``scoring`` argument.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the mean.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.average(self.score_samples(X), weights=sample_weight))
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self):
+        state = super().__getstate__()
+        state = {k: v for k, v in state.items() if k not in _TRANSIENT}
+        if "model_" in state:
+            state["model_"] = network_to_bytes(state["model_"])
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        network = state.pop("model_", None)
+        super().__setstate__(state)
+        if network is not None:
+            self._bind_network(network_from_bytes(network))
+
+
+class _CodeMixin:
+    """``transform`` / ``inverse_transform`` between rows and codes."""
+
+    def transform(self, X) -> np.ndarray:
+        """Encode X: the code of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components_)
+        """
+        X, dtype = self._validated(X)
+        return self._forward("encode", X.astype(np.float32, copy=False)).astype(dtype, copy=False)
+
+    def inverse_transform(self, X) -> np.ndarray:
+        """Decode codes back to rows of the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self, "model_")
+        from sklearn.utils import check_array
+
+        codes = check_array(X, dtype=(np.float64, np.float32), ensure_all_finite=True)
+        if codes.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {codes.shape[1]} columns, but inverse_transform expects codes of "
+                f"width n_components_={self.n_components_}."
+            )
+        out = self._forward("decode", codes.astype(np.float32, copy=False))
+        return out.astype(codes.dtype, copy=False)

@@ -1,0 +1,89 @@
+"""Docstring fragments shared by the three estimators (one source for shared parameters)."""
+
+from __future__ import annotations
+
+__all__ = ["fill_doc"]
+
+_FRAGMENTS = {
+    "shared_parameters": """\
+    model : callable, keras.Model or None, default=None
+        ``None`` builds the architecture below. Otherwise a scikeras-style builder (it may
+        take ``meta`` - a dict with ``n_features_in_``, ``input_shape``,
+        ``hidden_layer_sizes``, ``n_components`` and the integer ``random_state`` - and
+        ``model__``-routed parameters) returning a ``keras.Model`` that chains two
+        sub-models named ``"encoder"`` and ``"decoder"``.
+    architecture : {"dense", "conv2d"}, default="dense"
+        ``"dense"``: fully connected layers. ``"conv2d"``: strided convolutions and
+        transposed convolutions over images given as flat rows of ``input_shape``.
+    hidden_layer_sizes : sequence of int or None, default=None
+        Encoder widths (filters for ``"conv2d"``); the decoder mirrors them. ``None``
+        sizes them from the feature count (``(32, 16)`` filters for ``"conv2d"``).
+    n_components : int or None, default=None
+        Width of the code. ``None``: about the square root of the feature count, between
+        2 and 32 (for ``"conv2d"``, the flattened last feature map).
+    activation : str, default="relu"
+        Activation of the hidden layers.
+    output_activation : str, default="linear"
+        Activation of the reconstruction (``"sigmoid"`` for data in [0, 1]).
+    dropout : float, default=0.0
+        Dropout rate after each hidden layer, during training only.
+    input_shape : tuple of int or None, default=None
+        Shape of one row as an image, e.g. ``(28, 28, 1)``; required by ``"conv2d"``.
+    loss : {"mse", "mae"}, str or keras loss, default="mse"
+        Training loss. Reconstruction errors are absolute with ``"mae"``, squared otherwise.
+    optimizer : str, class or keras optimizer, default="adam"
+        Optimizer; ``optimizer__<name>`` routes its arguments.
+    learning_rate : float, default=1e-3
+        Learning rate of ``optimizer`` when it is given by name or class.
+    epochs : int, default=100
+        Maximum number of passes over the training data.
+    batch_size : int or "auto", default="auto"
+        Rows per gradient step; ``"auto"`` is ``min(128, n_samples)``.
+    validation_fraction : float, default=0.1
+        Fraction of the rows held out for early stopping.
+    early_stopping : bool, default=True
+        Stop when the validation loss has not improved for ``n_iter_no_change`` epochs and
+        restore the best weights.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisers, dropout, the validation split and shuffling. Never touches
+        the global numpy, Python or TensorFlow random state.
+    verbose : int, default=0
+        Keras's verbosity during training (1 shows a progress bar).
+    warm_start : bool, default=False
+        Continue training the current network on the next ``fit``.
+    callbacks : list of keras callbacks or None, default=None
+        Extra Keras callbacks during training (scikeras routing applies).
+    metrics : list or None, default=None
+        Extra Keras metrics recorded in ``history_``.
+    **kwargs
+        scikeras routed parameters: ``model__``, ``optimizer__``, ``loss__``, ``fit__``,
+        ``compile__``, ``callbacks__``.""",
+    "shared_attributes": """\
+    model_ : keras.Model
+        The trained autoencoder (``encoder_`` then ``decoder_``).
+    encoder_ : keras.Model
+        Rows to codes.
+    decoder_ : keras.Model
+        Codes to rows.
+    n_components_ : int
+        Width of the code.
+    history_ : dict
+        Per-epoch ``loss`` (and ``val_loss`` with early stopping).
+    n_iter_ : int
+        Number of epochs run.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X was a DataFrame with string column names.""",
+}
+
+
+def fill_doc(cls):
+    """Replace ``{shared_parameters}`` / ``{shared_attributes}`` lines in a class docstring."""
+    doc = cls.__doc__
+    for key, text in _FRAGMENTS.items():
+        doc = doc.replace("    {" + key + "}\n", text + "\n")
+    cls.__doc__ = doc
+    return cls

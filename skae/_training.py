@@ -1,0 +1,141 @@
+"""Training loop: seeded splitting, shuffling and corruption, early stopping, divergence.
+
+Everything random here is drawn from generators seeded by the estimator (numpy
+``default_rng``, ``tf.data`` shuffle seeds, ``tf.random.Generator``), so a fixed
+``random_state`` gives the same network without touching any global random state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+__all__ = ["TrainingDiverged", "resolve_batch_size", "train_network", "validation_split"]
+
+Corruption = Callable[[tf.Tensor, tf.random.Generator], tf.Tensor]
+
+
+class TrainingDiverged(ValueError):
+    """The training loss became NaN or infinite."""
+
+
+def resolve_batch_size(batch_size, n_samples: int) -> int:
+    """``"auto"`` is ``min(128, n_samples)``; an int is capped at ``n_samples``."""
+    if batch_size in (None, "auto"):
+        return max(1, min(128, n_samples))
+    return max(1, min(int(batch_size), n_samples))
+
+
+def validation_split(n_samples: int, fraction: float, rng: np.random.Generator):
+    """Indices of the training and validation parts (no validation part if too small)."""
+    order = rng.permutation(n_samples)
+    n_val = int(round(n_samples * fraction))
+    if fraction <= 0 or n_val < 1 or n_samples - n_val < 1:
+        return order, None
+    return order[n_val:], order[:n_val]
+
+
+class _StopOnNonFinite(keras.callbacks.Callback):
+    """Stop at the first batch whose loss is NaN or infinite, and remember it."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = None
+        self._current = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(float(loss)):
+            self.epoch = self._current
+            self.model.stop_training = True
+
+
+def _dataset(X_in, X_target, *, batch_size, seed, shuffle, corrupt, generator):
+    ds = tf.data.Dataset.from_tensor_slices((X_in, X_target))
+    if shuffle:
+        ds = ds.shuffle(len(X_in), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size)
+    if corrupt is not None:
+        ds = ds.map(lambda a, b: (corrupt(a, generator), b))
+    return ds.prefetch(2)
+
+
+def train_network(
+    model: keras.Model,
+    X_in: np.ndarray,
+    X_target: np.ndarray,
+    *,
+    epochs: int,
+    batch_size,
+    validation_fraction: float,
+    early_stopping: bool,
+    n_iter_no_change: int,
+    seed: int,
+    verbose: int,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    corrupt: Corruption | None = None,
+    fit_kwargs: dict | None = None,
+) -> dict[str, list[float]]:
+    """Train ``model`` to map ``X_in`` to ``X_target``; return its history.
+
+    With ``early_stopping``, a seeded ``validation_fraction`` of the rows is held out and the
+    weights of the epoch with the lowest validation loss are restored. ``corrupt`` (denoising)
+    is applied to every training batch, drawn afresh from a generator seeded by ``seed``;
+    the validation inputs are corrupted once, by a second seeded generator.
+
+    Raises
+    ------
+    TrainingDiverged
+        If the loss becomes NaN or infinite; the caller must discard the network.
+    """
+    rng = np.random.default_rng(seed)
+    train_idx, val_idx = validation_split(
+        len(X_in), validation_fraction if early_stopping else 0.0, rng
+    )
+    bs = resolve_batch_size(batch_size, len(train_idx))
+    shuffle_seed = int(rng.integers(2**31 - 1))
+    generator = tf.random.Generator.from_seed(int(rng.integers(2**31 - 1)))
+    train = _dataset(
+        X_in[train_idx], X_target[train_idx], batch_size=bs, seed=shuffle_seed, shuffle=True,
+        corrupt=corrupt, generator=generator,
+    )
+    stop_on_nan = _StopOnNonFinite()
+    all_callbacks = [stop_on_nan, *callbacks]
+    validation = None
+    if val_idx is not None:
+        val_in = X_in[val_idx]
+        if corrupt is not None:
+            val_gen = tf.random.Generator.from_seed(int(rng.integers(2**31 - 1)))
+            val_in = corrupt(tf.constant(val_in), val_gen).numpy()
+        validation = (val_in, X_target[val_idx])
+    if early_stopping:
+        all_callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss" if validation is not None else "loss",
+                patience=n_iter_no_change,
+                restore_best_weights=True,
+            )
+        )
+    history = model.fit(
+        train,
+        validation_data=validation,
+        validation_batch_size=max(bs, 1024) if validation is not None else None,
+        epochs=epochs,
+        shuffle=False,  # the dataset shuffles itself, seeded
+        verbose=verbose,
+        callbacks=all_callbacks,
+        **(fit_kwargs or {}),
+    )
+    if stop_on_nan.epoch is not None:
+        raise TrainingDiverged(
+            f"Training diverged: the loss became NaN or infinite in epoch {stop_on_nan.epoch + 1}. "
+            "Lower `learning_rate`, scale the input (e.g. StandardScaler) or use a bounded "
+            "`output_activation`; the estimator was left as it was before this fit."
+        )
+    return {key: [float(v) for v in values] for key, values in history.history.items()}

@@ -1,0 +1,27 @@
+"""Shared test configuration: quiet TensorFlow, Agg backend, small fast estimators."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+#: Parameters that keep networks tiny and training short in tests.
+FAST = {"epochs": 3, "hidden_layer_sizes": (8,), "n_components": 2, "random_state": 0}
+
+
+@pytest.fixture
+def fast_params():
+    return dict(FAST)
+
+
+@pytest.fixture
+def blobs():
+    """Standardised tabular data with low-dimensional structure, and a few outliers."""
+    rng = np.random.default_rng(0)
+    latent = rng.normal(size=(300, 2))
+    mixing = rng.normal(size=(2, 6))
+    X = latent @ mixing + 0.05 * rng.normal(size=(300, 6))
+    return (X - X.mean(0)) / X.std(0)
