@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 import warnings
 from numbers import Integral, Real
 
@@ -27,12 +28,13 @@ from scikeras._utils import (
     unflatten_params,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._builders import build_conv2d_autoencoder, build_dense_autoencoder, split_autoencoder
 from ._compat import _PatchedBaseWrapper
 from ._inference import ForwardPasses, apply_batched
+from ._memory import fit_network
 from ._serialization import network_from_bytes, network_to_bytes
 from ._training import train_network
 
@@ -90,6 +92,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         "warm_start": ["boolean"],
         "callbacks": [None, list, dict, keras.callbacks.Callback, type],
         "metrics": [None, list, dict, str, callable],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
     }
 
     # ------------------------------------------------------------------ tags and hooks
@@ -155,26 +158,34 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             self._check_input_shape(X.shape[1])
             X_in, X_target = self._training_data(X, y)
             seed = self._draw_seed()
-            network = self.model_ if continuing else self._make_network(X_in.shape[1], seed)
             self._initialize_callbacks()
             fit_kwargs = route_params(self.get_params(), "fit", pass_filter=set(), strict=True)
             fit_kwargs = {k: v for k, v in fit_kwargs.items() if k != "callbacks"}
             batch_size = fit_kwargs.pop("batch_size", self.batch_size)
             epochs = fit_kwargs.pop("epochs", epochs)
-            history = train_network(
-                network,
-                X_in.astype(np.float32, copy=False),
-                X_target.astype(np.float32, copy=False),
-                epochs=epochs,
-                batch_size=batch_size,
-                validation_fraction=self.validation_fraction,
-                early_stopping=self.early_stopping,
-                n_iter_no_change=self.n_iter_no_change,
-                seed=seed,
-                verbose=fit_kwargs.pop("verbose", self.verbose),
-                callbacks=self._fit_callbacks,
-                corrupt=self._corruption(X_in, X_target),
-                fit_kwargs=fit_kwargs,
+            corrupt = self._corruption(X_in, X_target)
+
+            def build_and_train():
+                network = self.model_ if continuing else self._make_network(X_in.shape[1], seed)
+                return network, train_network(
+                    network,
+                    X_in.astype(np.float32, copy=False),
+                    X_target.astype(np.float32, copy=False),
+                    epochs=epochs,
+                    batch_size=batch_size,
+                    validation_fraction=self.validation_fraction,
+                    early_stopping=self.early_stopping,
+                    n_iter_no_change=self.n_iter_no_change,
+                    seed=seed,
+                    verbose=fit_kwargs.pop("verbose", self.verbose),
+                    callbacks=self._fit_callbacks,
+                    corrupt=corrupt,
+                    fit_kwargs=fit_kwargs,
+                )
+
+            network, history = fit_network(  # trains, or loads the network `memory` cached
+                self, build_and_train, X_in, X_target, seed=seed, epochs=epochs,
+                continuing=continuing,
             )
             self._bind_network(network)
             if continuing:

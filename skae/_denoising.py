@@ -94,6 +94,7 @@ class DenoisingAutoencoder(
         warm_start: bool = False,
         callbacks=None,
         metrics=None,
+        memory=None,
         **kwargs,
     ):
         _store_params(self, locals())

@@ -57,6 +57,18 @@ _FRAGMENTS = {
         Extra Keras callbacks during training (scikeras routing applies).
     metrics : list or None, default=None
         Extra Keras metrics recorded in ``history_``.
+    memory : str, path-like, joblib.Memory or None, default=None
+        Cache of trained networks, as ``Pipeline(memory=...)`` caches fitted transformers:
+        a directory path, or a ``joblib.Memory`` whose ``location`` is used. A fit whose
+        training rows, int ``random_state`` and network parameters (all parameters but
+        ``verbose``, ``warm_start``, ``memory`` and the outlier detector's
+        ``contamination``, ``threshold``, ``n_std`` and ``normal_label``) match a cached
+        fit loads that network (a ``.keras`` file, in Keras's safe mode) instead of
+        training it, so a ``GridSearchCV`` over threshold parameters trains one network
+        per fold. Only reproducible networks are cached: those of a fresh fit (not a
+        ``warm_start`` or ``partial_fit`` continuation) with an int ``random_state``;
+        otherwise a warning says that nothing is cached. ``callbacks`` do not run on a
+        cache hit.
     **kwargs
         scikeras routed parameters: ``model__``, ``optimizer__``, ``loss__``, ``fit__``,
         ``compile__``, ``callbacks__``.""",

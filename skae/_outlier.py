@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseAutoencoder, _store_params
 from ._docs import fill_doc
-from ._thresholds import THRESHOLD_RULES, error_threshold
+from ._thresholds import THRESHOLD_RULES, check_threshold_params, error_threshold
 
 __all__ = ["ReconstructionOutlierDetector"]
 
@@ -27,13 +27,16 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     ``predict`` returns +1 for inliers and -1 for outliers.
 
     The threshold is an error level computed from the training rows' errors. Threshold
-    parameters (``contamination``, ``threshold``, ``n_std``) only move ``offset_``.
+    parameters (``contamination``, ``threshold``, ``n_std``) only move ``offset_``: with
+    ``memory`` set, a refit that changes only them loads the cached network instead of
+    training one, and :meth:`fit_threshold` applies them to a fitted network directly.
 
     Parameters
     ----------
     contamination : "auto" or float in (0, 0.5], default="auto"
         ``"auto"`` uses the ``threshold`` rule. A float flags that fraction of the
-        training rows.
+        training rows (the threshold is the ``100 * (1 - contamination)``-th percentile
+        of their errors) and takes precedence over ``threshold``.
     threshold : {"mean_std", "median_mad"} or float, default="mean_std"
         With ``contamination="auto"``: ``"mean_std"`` flags errors above mean + ``n_std``
         standard deviations of the training errors (the ECG5000 recipe);
@@ -109,6 +112,7 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         warm_start: bool = False,
         callbacks=None,
         metrics=None,
+        memory=None,
         **kwargs,
     ):
         _store_params(self, locals())
@@ -148,6 +152,54 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
                 f"{np.unique(y)[:10].tolist()}); nothing to train on."
             )
         return normal, normal
+
+    def _validate_params(self):
+        super()._validate_params()
+        check_threshold_params(
+            contamination=self.contamination, threshold=self.threshold, n_std=self.n_std
+        )
+
+    def fit_threshold(self, X, y=None):
+        """Set the threshold from the errors of X, keeping the trained network.
+
+        Applies the current threshold parameters to the reconstruction errors of X, as
+        ``fit`` does with the training rows, without training. After
+        ``set_params(contamination=0.05)``, ``fit_threshold(X_train)`` gives the
+        threshold that a refit on ``X_train`` would give, at the cost of one forward
+        pass; with held-out normal rows it calibrates the threshold on errors the
+        network was not trained to make small.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows whose errors set the threshold.
+        y : array-like of shape (n_samples,) or None
+            With ``normal_label`` set, only the rows with ``y == normal_label`` are used,
+            as in ``fit``; ignored otherwise.
+
+        Returns
+        -------
+        self : ReconstructionOutlierDetector
+            The detector, with new ``threshold_`` and ``offset_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skae import ReconstructionOutlierDetector
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(200, 2)) @ rng.normal(size=(2, 6))
+        >>> det = ReconstructionOutlierDetector(epochs=5, random_state=0).fit(X)
+        >>> det = det.set_params(contamination=0.1).fit_threshold(X)
+        >>> float((det.predict(X) == -1).mean())
+        0.1
+        """
+        check_is_fitted(self, "model_")
+        self._validate_params()
+        errors = self.reconstruction_error(X)
+        # The rows fit would use: the normal ones when normal_label is set.
+        errors, _ = self._training_data(errors[:, np.newaxis], y)
+        self._after_fit(errors[:, 0])
+        return self
 
     def _after_fit(self, errors: np.ndarray) -> None:
         self.threshold_ = error_threshold(

@@ -72,6 +72,7 @@ class AutoencoderTransformer(
         warm_start: bool = False,
         callbacks=None,
         metrics=None,
+        memory=None,
         **kwargs,
     ):
         _store_params(self, locals())

@@ -1,0 +1,273 @@
+"""Cache of trained networks behind the estimators' ``memory`` parameter.
+
+``memory`` works as ``Pipeline(memory=...)`` does for fitted transformers: a fit whose
+network would come out the same as a cached one loads that network instead of training
+it. "The same" is decided by a key hashed from
+
+- the estimator's class and every parameter that shapes the network - all of them except
+  the threshold parameters, ``normal_label`` (the rows it selects are hashed instead),
+  ``verbose``, ``warm_start`` and ``memory`` itself;
+- the rows actually trained on (as the float32 arrays the network sees), and whether the
+  targets are the inputs themselves (the denoiser corrupts only then);
+- the integer seed, the effective number of epochs, and the skae / Keras / TensorFlow
+  versions.
+
+Networks are cached only when they are reproducible: a fresh fit (not a ``warm_start``
+continuation or a ``partial_fit`` of a fitted estimator) with an int ``random_state`` and
+a ``model`` that is not a pre-built ``keras.Model`` (training changes that one in place).
+
+The cache is a directory, ``<location>/skae-networks/``, of ``<key>.keras`` files (the
+trained network with its optimizer state, loaded in Keras's safe mode, so nothing in the
+cache is unpickled) and ``<key>.json`` files (the training history). Files are written
+to a temporary name and renamed into place; a per-key lock file serialises processes
+that want the same network, so a parallel ``GridSearchCV`` over threshold parameters
+trains each fold's network once, in one worker, and the others load it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
+from numbers import Integral
+
+import joblib
+import keras
+import numpy as np
+from sklearn.utils.validation import check_memory
+
+from ._serialization import network_from_bytes, network_to_bytes
+from ._thresholds import THRESHOLD_PARAMS
+
+try:  # POSIX; elsewhere concurrent workers may train the same network twice
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+__all__ = ["NOT_NETWORK_PARAMS", "cache_directory", "fit_network", "network_key"]
+
+#: Parameters that never change the trained network.
+NOT_NETWORK_PARAMS = frozenset(
+    {*THRESHOLD_PARAMS, "normal_label", "verbose", "fit__verbose", "warm_start", "memory"}
+)
+
+_SUBDIR = "skae-networks"
+
+Trainer = Callable[[], "tuple[keras.Model, dict]"]
+
+
+class _Uncacheable(Exception):
+    """A parameter value that cannot be part of a reproducible key."""
+
+
+def cache_directory(memory) -> str | None:
+    """Directory of the network cache for a ``memory`` parameter, or None for no cache.
+
+    ``memory`` is None, a path (str or ``os.PathLike``) or a ``joblib.Memory``; skae
+    stores its networks under the Memory's ``location``.
+
+    Raises
+    ------
+    ValueError
+        If ``memory`` is an object with joblib.Memory's ``cache`` method but no
+        ``location`` directory.
+    """
+    if memory is None:
+        return None
+    if isinstance(memory, (str, os.PathLike)):  # no joblib.Memory: it would make a folder
+        return os.path.join(os.fspath(memory), _SUBDIR)
+    memory = check_memory(memory)
+    if not hasattr(memory, "location"):
+        raise ValueError(
+            "memory must be None, a directory path or a joblib.Memory; skae stores networks "
+            f"as .keras files in a directory, and {memory!r} has no `location`."
+        )
+    location = memory.location
+    return None if location is None else os.path.join(os.fspath(location), _SUBDIR)
+
+
+def _key_value(value):
+    """A hashable stand-in for a parameter value that is stable across processes."""
+    if isinstance(value, keras.Model):
+        raise _Uncacheable("a pre-built keras.Model is trained in place")
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__, [_key_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _key_value(v) for k, v in value.items()}
+    if isinstance(value, keras.callbacks.Callback):  # drop the model a past fit attached
+        state = {k: v for k, v in vars(value).items() if k not in ("model", "_model")}
+        return _qualname(value), {k: _key_value(v) for k, v in state.items()}
+    if not isinstance(value, type) and hasattr(value, "get_config"):  # optimizers, losses
+        config = dict(value.get_config())
+        config.pop("name", None)  # Keras numbers instances: "adam", "adam_1", ...
+        return _qualname(value), config
+    return value
+
+
+def _qualname(obj) -> str:
+    cls = obj if isinstance(obj, type) else type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def network_key(estimator, X_in: np.ndarray, X_target: np.ndarray, *, seed: int,
+                epochs: int) -> str:
+    """Hex digest identifying the network ``estimator`` would train on these rows.
+
+    Raises
+    ------
+    _Uncacheable
+        If a parameter cannot be part of the key.
+    """
+    import tensorflow as tf
+
+    from . import __version__
+
+    params = {
+        name: _key_value(value)
+        for name, value in estimator.get_params(deep=False).items()
+        if name not in NOT_NETWORK_PARAMS
+    }
+    same_target = X_target is X_in
+    parts = {
+        "estimator": _qualname(estimator),
+        "params": params,
+        "seed": int(seed),
+        "epochs": int(epochs),
+        "versions": (__version__, keras.__version__, tf.__version__),
+        "same_target": same_target,
+        "X_in": np.ascontiguousarray(X_in, dtype=np.float32),
+        "X_target": None if same_target else np.ascontiguousarray(X_target, dtype=np.float32),
+    }
+    try:
+        return joblib.hash(parts, hash_name="sha1")
+    except Exception as exc:  # e.g. a lambda as `model`: not picklable, so not hashable
+        raise _Uncacheable(f"a parameter cannot be hashed ({exc})") from exc
+
+
+def _why_not_cached(estimator) -> str | None:
+    if not isinstance(estimator.random_state, Integral):
+        return (
+            "random_state is not an int, so the trained network is not reproducible; pass "
+            "an int random_state to cache networks"
+        )
+    return None
+
+
+def fit_network(estimator, train: Trainer, X_in: np.ndarray, X_target: np.ndarray, *,
+                seed: int, epochs: int, continuing: bool) -> tuple[keras.Model, dict]:
+    """``train()``, or load the network a previous identical ``train()`` cached.
+
+    Parameters
+    ----------
+    estimator : _BaseAutoencoder
+        The estimator being fitted; its ``memory`` selects the cache.
+    train : callable
+        Builds and trains the network; returns ``(network, history)``.
+    X_in, X_target : ndarray
+        The rows trained on (inputs and targets).
+    seed : int
+        The seed the network is built and trained with.
+    epochs : int
+        The effective number of epochs.
+    continuing : bool
+        True when training continues from the current weights: never cached.
+
+    Returns
+    -------
+    network : keras.Model
+    history : dict
+    """
+    directory = cache_directory(estimator.memory)
+    if directory is None or continuing:
+        return train()
+    reason = _why_not_cached(estimator)
+    key = None
+    if reason is None:
+        try:
+            key = network_key(estimator, X_in, X_target, seed=seed, epochs=epochs)
+        except _Uncacheable as exc:
+            reason = str(exc)
+    if key is None:
+        warnings.warn(
+            f"{type(estimator).__name__}: memory is set but this network is not cached: "
+            f"{reason}.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return train()
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        warnings.warn(f"memory: cannot create {directory} ({exc}); training without cache.",
+                      UserWarning, stacklevel=4)
+        return train()
+    return _NetworkStore(directory).fetch_or_train(key, train)
+
+
+class _NetworkStore:
+    """A directory of trained networks, keyed by :func:`network_key`."""
+
+    def __init__(self, directory: str):
+        self.directory = directory
+
+    def _path(self, key: str, suffix: str) -> str:
+        return os.path.join(self.directory, key + suffix)
+
+    def fetch_or_train(self, key: str, train: Trainer) -> tuple[keras.Model, dict]:
+        with _exclusive(self._path(key, ".lock")):
+            if os.path.exists(self._path(key, ".keras")):
+                try:
+                    return self._load(key)
+                except Exception as exc:  # corrupt file, or safe mode refused a layer
+                    warnings.warn(
+                        f"memory: could not load cached network {key} ({exc}); training it "
+                        "again.", UserWarning, stacklevel=5,
+                    )
+            network, history = train()
+            try:
+                self._save(key, network, history)
+            except Exception as exc:  # e.g. a custom layer Keras cannot serialise
+                warnings.warn(f"memory: could not cache the trained network ({exc}).",
+                              UserWarning, stacklevel=5)
+            return network, history
+
+    def _load(self, key: str) -> tuple[keras.Model, dict]:
+        with open(self._path(key, ".json"), encoding="utf-8") as f:
+            history = json.load(f)
+        with open(self._path(key, ".keras"), "rb") as f:
+            network = network_from_bytes(f.read())
+        return network, history
+
+    def _save(self, key: str, network: keras.Model, history: dict) -> None:
+        # The history first: a .keras file present means its entry is complete.
+        _write_atomic(self._path(key, ".json"), json.dumps(history).encode("utf-8"))
+        _write_atomic(self._path(key, ".keras"), network_to_bytes(network))
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _exclusive(path: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if needed) while the block runs."""
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    with open(path, "a+b") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
