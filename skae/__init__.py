@@ -6,6 +6,9 @@ Three estimators that drop into a ``Pipeline``, ``GridSearchCV`` or ``ColumnTran
 - :class:`DenoisingAutoencoder` - trained on corrupted inputs to restore clean ones;
 - :class:`ReconstructionOutlierDetector` - outlier detection by reconstruction error.
 
+Fitted estimators are saved with ``estimator.save(path)`` and read back with
+:func:`load`, which never runs code from the file.
+
 TensorFlow is imported on first use of an estimator, so ``skae.datasets`` and the command
 line start fast.
 """
@@ -21,6 +24,7 @@ _LAZY = {
     "AutoencoderTransformer": "._transformer",
     "DenoisingAutoencoder": "._denoising",
     "ReconstructionOutlierDetector": "._outlier",
+    "load": "._persistence",
 }
 
 __all__ = [*_LAZY, "__version__"]
@@ -28,6 +32,7 @@ __all__ = [*_LAZY, "__version__"]
 if TYPE_CHECKING:  # pragma: no cover
     from ._denoising import DenoisingAutoencoder  # noqa: F401
     from ._outlier import ReconstructionOutlierDetector  # noqa: F401
+    from ._persistence import load  # noqa: F401
     from ._transformer import AutoencoderTransformer  # noqa: F401
 
 

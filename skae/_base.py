@@ -35,8 +35,13 @@ from ._builders import build_conv2d_autoencoder, build_dense_autoencoder, split_
 from ._compat import _PatchedBaseWrapper
 from ._inference import ForwardPasses, apply_batched
 from ._memory import fit_network
-from ._serialization import network_from_bytes, network_to_bytes
-from ._training import train_network
+from ._serialization import (
+    network_from_bytes,
+    network_to_bytes,
+    restore_network_state,
+    snapshot_network_state,
+)
+from ._training import TrainingDiverged, train_network
 
 __all__ = ["_BaseAutoencoder", "_store_params"]
 
@@ -53,6 +58,17 @@ def _store_params(estimator, arguments: dict) -> None:
     vars(estimator).update(routed)
     if routed:
         estimator._user_params = set(routed)
+
+
+def _check_float32_range(X: np.ndarray) -> None:
+    """Refuse values the float32 network would see as infinite."""
+    limit = float(np.finfo(np.float32).max)
+    if X.dtype == np.float64 and X.size and (X.max() > limit or X.min() < -limit):
+        raise ValueError(
+            f"X contains values of magnitude up to {np.abs(X).max():.3g}, beyond the float32 "
+            f"range (+-{limit:.3g}) the network computes in; they would become infinite. "
+            "Scale the input, e.g. with StandardScaler."
+        )
 
 
 def _auto_sizes(n_features: int) -> tuple[tuple[int, ...], int]:
@@ -152,7 +168,8 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         self._validate_params()
         continuing = warm_start and hasattr(self, "model_")
         snapshot = dict(vars(self))
-        weights = self.model_.get_weights() if continuing else None
+        # weights and optimizer state, restored if this fit fails or is interrupted
+        saved_state = snapshot_network_state(self.model_) if continuing else None
         try:
             X = self._check_input(X, reset=not continuing)
             self._check_input_shape(X.shape[1])
@@ -188,18 +205,28 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
                 continuing=continuing,
             )
             self._bind_network(network)
-            if continuing:
+            if continuing:  # a new dict: the snapshot's history_ must stay as it was
+                merged = {key: list(values) for key, values in self.history_.items()}
                 for key, values in history.items():
-                    self.history_.setdefault(key, []).extend(values)
+                    merged.setdefault(key, []).extend(values)
+                self.history_ = merged
             else:
                 self.history_ = history
             self.n_iter_ = len(history.get("loss", []))
             recon = self._forward("reconstruct", X_in.astype(np.float32, copy=False))
+            if not (np.isfinite(recon).all()  # e.g. weights turned NaN in the last step
+                    and all(np.isfinite(w).all() for w in self.model_.get_weights())):
+                raise TrainingDiverged(
+                    "Training diverged: the trained network's weights or its reconstruction "
+                    "of the training data are NaN or infinite. Lower `learning_rate` or scale "
+                    "the input (e.g. StandardScaler); the estimator was left as it was before "
+                    "this fit."
+                )
             self._warn_if_collapsed(recon, X_target)
             self._after_fit(self._row_errors(recon, X_target))
         except BaseException:
-            if weights is not None:
-                self.model_.set_weights(weights)
+            if saved_state is not None:
+                restore_network_state(saved_state)
             vars(self).clear()
             vars(self).update(snapshot)
             raise
@@ -319,10 +346,12 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
     # ------------------------------------------------------------------ validation
     def _check_input(self, X, *, reset: bool) -> np.ndarray:
         """Validate X (finite, 2-D, numeric, >= 1 row); record or check the feature count."""
-        return validate_data(
+        X = validate_data(
             self, X, reset=reset, dtype=(np.float64, np.float32), ensure_all_finite=True,
             ensure_2d=True, allow_nd=False, ensure_min_samples=1, copy=False,
         )
+        _check_float32_range(X)
+        return X
 
     def _check_input_shape(self, n_features: int) -> None:
         if self.architecture == "conv2d" and self.model is None and self.input_shape is None:
@@ -433,6 +462,37 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         score : float
         """
         return float(np.average(self.score_samples(X), weights=sample_weight))
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path) -> None:
+        """Save the estimator to one file that holds data only; read it with ``skae.load``.
+
+        The file (a zip of ``meta.json`` and, once fitted, ``model.keras``) stores the
+        parameters, the fitted attributes and the network in Keras's format. Loading it
+        never runs code, so it is safe to share - unlike a pickle. Parameters that are code
+        (a ``model`` builder, callbacks, a custom loss) cannot be stored as data: such an
+        estimator is refused with a ``TypeError``; use pickle or joblib for it.
+
+        Parameters
+        ----------
+        path : str, path-like or binary file object
+            Where to write. A path is written atomically (no truncated file on failure).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from skae import AutoencoderTransformer, load
+        >>> X = np.random.default_rng(0).normal(size=(100, 6))
+        >>> ae = AutoencoderTransformer(n_components=2, epochs=2, random_state=0).fit(X)
+        >>> path = os.path.join(tempfile.mkdtemp(), "ae.skae")
+        >>> ae.save(path)
+        >>> bool(np.array_equal(load(path).transform(X), ae.transform(X)))
+        True
+        """
+        from ._persistence import save_estimator
+
+        save_estimator(self, path)
 
     # ------------------------------------------------------------------ pickling
     def __getstate__(self):
