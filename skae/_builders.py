@@ -62,6 +62,7 @@ def build_dense_autoencoder(
     output_activation: str = "linear",
     dropout: float = 0.0,
     seed: int = 0,
+    code_activation: str = "linear",
 ) -> keras.Model:
     """Build a fully connected autoencoder whose decoder mirrors its encoder.
 
@@ -72,7 +73,7 @@ def build_dense_autoencoder(
     hidden_layer_sizes : sequence of int, default=(64, 32)
         Widths of the encoder's hidden layers; the decoder uses them in reverse.
     n_components : int, default=8
-        Width of the code (linear bottleneck).
+        Width of the code layer.
     activation : str, default="relu"
         Activation of the hidden layers.
     output_activation : str, default="linear"
@@ -81,6 +82,8 @@ def build_dense_autoencoder(
         Dropout rate after each hidden layer (training only).
     seed : int, default=0
         Seed of the initialisers and dropout layers.
+    code_activation : str, default="linear"
+        Activation of the code layer (``"tanh"`` bounds the code).
 
     Returns
     -------
@@ -102,8 +105,8 @@ def build_dense_autoencoder(
         prefix="encoder",
     )
     code = layers.Dense(
-        n_components, kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
-        name="code",
+        n_components, activation=code_activation,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()), name="code",
     )(x)
     encoder = keras.Model(inputs, code, name="encoder")
 
