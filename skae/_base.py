@@ -27,6 +27,7 @@ from scikeras._utils import (
     try_to_convert_strings_to_classes,
     unflatten_params,
 )
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -129,6 +130,28 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
     def _after_fit(self, errors: np.ndarray) -> None:
         """Use the training rows' reconstruction errors (hook for the outlier detector)."""
 
+    def _fit_preprocessing(self, X: np.ndarray) -> None:
+        """Learn the input preprocessing from the training rows (hook for the detector)."""
+
+    def _preprocess(self, X: np.ndarray) -> np.ndarray:
+        """Map rows into the space the network works in (hook; identity here)."""
+        return X
+
+    def _postprocess(self, X: np.ndarray) -> np.ndarray:
+        """Map the network's outputs back to the input space (inverse of ``_preprocess``)."""
+        return X
+
+    def _training_schedule(self, n_samples: int, epochs, batch_size):
+        """Resolve ``epochs`` and ``batch_size`` for ``n_samples`` rows (hook)."""
+        return epochs, batch_size
+
+    def _code_activation(self):
+        """Activation of the dense code layer (hook; linear here)."""
+        return "linear"
+
+    def _fit_scoring(self, recon: np.ndarray, X_target: np.ndarray) -> None:
+        """Learn scoring statistics from the training reconstruction (hook for the detector)."""
+
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None):
         """Train the autoencoder on X.
@@ -174,12 +197,18 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             X = self._check_input(X, reset=not continuing)
             self._check_input_shape(X.shape[1])
             X_in, X_target = self._training_data(X, y)
+            if not continuing:
+                self._fit_preprocessing(X_target)
+            same = X_target is X_in
+            X_in = self._preprocess(X_in)
+            X_target = X_in if same else self._preprocess(X_target)
             seed = self._draw_seed()
             self._initialize_callbacks()
             fit_kwargs = route_params(self.get_params(), "fit", pass_filter=set(), strict=True)
             fit_kwargs = {k: v for k, v in fit_kwargs.items() if k != "callbacks"}
             batch_size = fit_kwargs.pop("batch_size", self.batch_size)
             epochs = fit_kwargs.pop("epochs", epochs)
+            epochs, batch_size = self._training_schedule(X_in.shape[0], epochs, batch_size)
             corrupt = self._corruption(X_in, X_target)
 
             def build_and_train():
@@ -213,7 +242,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             else:
                 self.history_ = history
             self.n_iter_ = len(history.get("loss", []))
-            recon = self._forward("reconstruct", X_in.astype(np.float32, copy=False))
+            recon = self._forward("reconstruct", X_in)  # X_in's precision, as when scoring
             if not (np.isfinite(recon).all()  # e.g. weights turned NaN in the last step
                     and all(np.isfinite(w).all() for w in self.model_.get_weights())):
                 raise TrainingDiverged(
@@ -223,6 +252,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
                     "this fit."
                 )
             self._warn_if_collapsed(recon, X_target)
+            self._fit_scoring(recon, X_target)
             self._after_fit(self._row_errors(recon, X_target))
         except BaseException:
             if saved_state is not None:
@@ -262,7 +292,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
                 network = build_dense_autoencoder(
                     n_features, hidden_layer_sizes=hidden, n_components=n_components,
                     activation=self.activation, output_activation=self.output_activation,
-                    dropout=self.dropout, seed=seed,
+                    dropout=self.dropout, seed=seed, code_activation=self._code_activation(),
                 )
         else:
             network = self._build_user_network(n_features, hidden, n_components, seed)
@@ -303,6 +333,11 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             opt_params = route_params(params, "optimizer", pass_filter=set(), strict=True)
             if inspect.isclass(optimizer):
                 opt_params.setdefault("learning_rate", self.learning_rate)
+                if has_param(optimizer, "name"):
+                    # Fixed, not Keras's numbered "adam_1", "adam_2", ...: TensorFlow keeps an
+                    # eager kernel (~35 KB) per distinct variable name for good, so numbered
+                    # optimizer variables grew the process with every fit.
+                    opt_params.setdefault("name", optimizer.__name__.lower())
             optimizer = unflatten_params(items=optimizer, params=opt_params)
         loss = unflatten_params(
             items=try_to_convert_strings_to_classes(self.loss, get_loss_class_function_or_string),
@@ -333,14 +368,19 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             return
         mse = float(np.mean((recon - X_target) ** 2))
         if mse >= 0.99 * baseline:
+            constant = float(np.mean(np.var(recon, axis=0))) <= 1e-6 * baseline
+            what = (
+                "the network gives the same output for every row (dead ReLUs)" if constant
+                else "dead ReLUs or training that stopped too early"
+            )
             warnings.warn(
                 f"{type(self).__name__}: training collapsed: the reconstruction (training MSE "
                 f"{mse:.4g}) is no better than predicting each feature's mean (MSE "
-                f"{baseline:.4g}). This happens when ReLUs die (e.g. a blank output) or "
-                "training stopped too early. Try another random_state, a lower learning_rate, "
-                "more epochs, activation='elu', or standardise the input.",
+                f"{baseline:.4g}), so its outputs and scores carry no information. Likely "
+                f"cause: {what}. Try another random_state, a lower learning_rate, more "
+                "epochs, activation='elu', or standardise the input.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     # ------------------------------------------------------------------ validation
@@ -371,13 +411,9 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
 
     # ------------------------------------------------------------------ inference
     def _forward(self, which: str, X: np.ndarray) -> np.ndarray:
-        fn = getattr(self._passes, which)
-        n_out = {
-            "encode": self.n_components_,
-            "decode": self.n_features_in_,
-            "reconstruct": self.n_features_in_,
-        }[which]
-        return apply_batched(fn, X, n_out, self._passes.row_bytes)
+        """Output of the ``which`` pass on X, in bounded-memory chunks (see _inference)."""
+        passes = self._passes
+        return apply_batched(getattr(passes, which), X, passes.row_bytes)
 
     def _validated(self, X) -> tuple[np.ndarray, np.dtype]:
         check_is_fitted(self, "model_")
@@ -398,13 +434,17 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             float64 for float64 input, else float32.
         """
         X, dtype = self._validated(X)
-        return self._forward("reconstruct", X.astype(np.float32, copy=False)).astype(
-            dtype, copy=False
-        )
+        passes = self._passes
+
+        def recon(rows):  # chunk by chunk, preprocessing included: bounded temporary memory
+            return self._postprocess(passes.reconstruct(self._preprocess(rows)))
+
+        return apply_batched(recon, X, passes.row_bytes).astype(dtype, copy=False)
 
     def _row_errors(self, recon: np.ndarray, X: np.ndarray, per_feature: bool = False):
-        diff = recon.astype(np.float64) - X
-        errors = np.abs(diff) if self._error_kind() == "mae" else diff**2
+        diff = recon.astype(np.float64, copy=False) - X
+        square = self._error_kind() != "mae"
+        errors = np.square(diff, out=diff) if square else np.abs(diff, out=diff)
         return errors if per_feature else errors.mean(axis=1)
 
     def _error_kind(self) -> str:
@@ -426,8 +466,13 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         errors : ndarray of shape (n_samples,) or (n_samples, n_features)
         """
         X, _ = self._validated(X)
-        recon = self._forward("reconstruct", X.astype(np.float32, copy=False))
-        return self._row_errors(recon, X, per_feature=per_feature)
+        passes = self._passes
+
+        def errors(rows):  # chunk by chunk: no full-size reconstruction is ever held
+            rows = self._preprocess(rows)
+            return self._row_errors(passes.reconstruct(rows), rows, per_feature=per_feature)
+
+        return apply_batched(errors, X, passes.row_bytes + 16 * self.n_features_in_)
 
     def score_samples(self, X) -> np.ndarray:
         """Minus the reconstruction error of each row: higher is more normal.
@@ -510,8 +555,12 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             self._bind_network(network_from_bytes(network))
 
 
-class _CodeMixin:
-    """``transform`` / ``inverse_transform`` between rows and codes."""
+class _CodeMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
+    """``transform`` / ``inverse_transform`` between rows and codes.
+
+    A ``TransformerMixin`` itself, so that scikit-learn wraps ``transform`` for
+    ``set_output`` here, where it is defined.
+    """
 
     def transform(self, X) -> np.ndarray:
         """Encode X: the code of each row.
@@ -526,7 +575,7 @@ class _CodeMixin:
         codes : ndarray of shape (n_samples, n_components_)
         """
         X, dtype = self._validated(X)
-        return self._forward("encode", X.astype(np.float32, copy=False)).astype(dtype, copy=False)
+        return self._forward("encode", X).astype(dtype, copy=False)
 
     def inverse_transform(self, X) -> np.ndarray:
         """Decode codes back to rows of the input space.
@@ -549,5 +598,4 @@ class _CodeMixin:
                 f"X has {codes.shape[1]} columns, but inverse_transform expects codes of "
                 f"width n_components_={self.n_components_}."
             )
-        out = self._forward("decode", codes.astype(np.float32, copy=False))
-        return out.astype(codes.dtype, copy=False)
+        return self._forward("decode", codes).astype(codes.dtype, copy=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -17,9 +16,7 @@ __all__ = ["DenoisingAutoencoder"]
 
 
 @fill_doc
-class DenoisingAutoencoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _CodeMixin, _BaseAutoencoder
-):
+class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):
     """Autoencoder trained to restore clean rows from corrupted ones.
 
     ``fit(X)`` corrupts the clean rows of X itself, afresh for every training batch, with

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["fill_doc"]
 
 _FRAGMENTS = {
@@ -92,10 +94,33 @@ _FRAGMENTS = {
 }
 
 
+def _override_entries(text: str, overrides: dict) -> str:
+    """Replace whole ``name : ...`` entries of a fragment by a class's own entries."""
+    for name, entry in overrides.items():
+        pattern = re.compile(rf"^    {re.escape(name)} :.*?(?=^    \S|\Z)", re.S | re.M)
+
+        def swap(match, entry=entry):
+            end = "\n" if match.group(0).endswith("\n") else ""
+            return entry.rstrip("\n") + end
+
+        text, n = pattern.subn(swap, text, count=1)
+        if n != 1:
+            raise ValueError(f"No shared docstring entry named {name!r} to override.")
+    return text
+
+
 def fill_doc(cls):
-    """Replace ``{shared_parameters}`` / ``{shared_attributes}`` lines in a class docstring."""
+    """Replace ``{shared_parameters}`` / ``{shared_attributes}`` lines in a class docstring.
+
+    Entries named in the class's ``_doc_overrides`` (a dict of parameter name to the full
+    numpydoc entry) replace the shared ones, for parameters whose default differs.
+    """
     doc = cls.__doc__
+    overrides = getattr(cls, "_doc_overrides", {})
     for key, text in _FRAGMENTS.items():
-        doc = doc.replace("    {" + key + "}\n", text + "\n")
+        own = {
+            k: v for k, v in overrides.items() if re.search(rf"^    {re.escape(k)} :", text, re.M)
+        }
+        doc = doc.replace("    {" + key + "}\n", _override_entries(text, own) + "\n")
     cls.__doc__ = doc
     return cls

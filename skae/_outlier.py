@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from numbers import Real
+import math
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import OutlierMixin
@@ -15,6 +16,45 @@ from ._docs import fill_doc
 from ._thresholds import THRESHOLD_RULES, check_threshold_params, error_threshold
 
 __all__ = ["ReconstructionOutlierDetector"]
+
+#: Gradient steps of ``epochs="auto"``: a small budget learns the bulk of the data, not the
+#: outliers among the training rows.
+_AUTO_STEPS = 150
+
+_DOC_OVERRIDES = {
+    "hidden_layer_sizes": """\
+    hidden_layer_sizes : sequence of int or None, default=None
+        Encoder widths (filters for ``"conv2d"``); the decoder mirrors them. ``None``: one
+        hidden layer of ``clip(n_features, 8, 128)`` units (``(32, 16)`` filters for
+        ``"conv2d"``).""",
+    "n_components": """\
+    n_components : int or None, default=None
+        Width of the code. ``None``: ``clip(n_features // 4, 2, 32)`` (for ``"conv2d"``,
+        the flattened last feature map).""",
+    "activation": """\
+    activation : str, default="tanh"
+        Activation of the hidden layers and, in this detector, of the dense code layer too
+        (``"tanh"`` bounds the code, so far-out rows cannot be reconstructed well).""",
+    "epochs": """\
+    epochs : int or "auto", default="auto"
+        Number of passes over the training data (the maximum with ``early_stopping``).
+        ``"auto"`` gives a budget of about 150 gradient steps:
+        ``clip(ceil(150 / ceil(n_samples / batch_size)), 5, 500)`` epochs. The small budget
+        regularises: the network learns the bulk of the rows, not the outliers among them.""",
+    "batch_size": """\
+    batch_size : int or "auto", default="auto"
+        Rows per gradient step; ``"auto"`` is ``min(256, max(16, n_samples // 8))``, capped
+        at ``n_samples``.""",
+    "validation_fraction": """\
+    validation_fraction : float, default=0.1
+        Fraction of the rows held out for early stopping; unused unless
+        ``early_stopping=True``.""",
+    "early_stopping": """\
+    early_stopping : bool, default=False
+        Stop when the validation loss has not improved for ``n_iter_no_change`` epochs and
+        restore the best weights. Off by default: the ``epochs="auto"`` budget is the
+        regulariser.""",
+}
 
 
 @fill_doc
@@ -49,14 +89,34 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         trains on the rows whose label equals ``normal_label`` only, as the ECG5000 recipe
         trains on normal beats; this lets a labelled ``GridSearchCV`` train on normal rows
         and score on all.
+    scaling : {"robust"} or None, default="robust"
+        Scaling of the input inside the detector, learnt from the training rows:
+        ``"robust"`` subtracts each feature's median and divides by its IQR / 1.349 (by
+        its standard deviation when the IQR is below 1e-3 standard deviations, e.g. for
+        mostly constant or binary features; by 1 for constant features). The network
+        works, and errors are measured, in the scaled space; :meth:`reconstruct` returns
+        rows in the input's units. ``None`` feeds X to the network as it is.
+    error_normalization : bool, default=True
+        Divide each feature's squared (or absolute) error by that feature's mean error on
+        the training rows before averaging over features, so that no single hard-to-
+        reconstruct feature dominates the score. Applies to :meth:`score_samples`,
+        :meth:`reconstruction_error` (also with ``per_feature=True``) and the threshold.
     {shared_parameters}
 
     Attributes
     ----------
     threshold_ : float
-        Reconstruction error above which a row is an outlier.
+        Reconstruction error above which a row is an outlier (in the units of
+        :meth:`reconstruction_error`).
     offset_ : float
         ``-threshold_``, so that ``decision_function = score_samples - offset_``.
+    center_ : ndarray of shape (n_features_in_,) or None
+        Per-feature medians subtracted by ``scaling="robust"``; None without scaling.
+    scale_ : ndarray of shape (n_features_in_,) or None
+        Per-feature divisors of ``scaling="robust"``; None without scaling.
+    feature_error_scale_ : ndarray of shape (n_features_in_,) or None
+        Mean training error of each feature (plus a tiny floor), the divisors of
+        ``error_normalization``; None when it is off.
     {shared_attributes}
 
     See Also
@@ -76,8 +136,13 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     True
     """
 
+    _doc_overrides = _DOC_OVERRIDES
+
     _parameter_constraints = {
         **_BaseAutoencoder._parameter_constraints,
+        "epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "scaling": [StrOptions({"robust"}), None],
+        "error_normalization": ["boolean"],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
         "threshold": [StrOptions(set(THRESHOLD_RULES)), Interval(Real, 0, None, closed="left")],
         "n_std": [Interval(Real, 0, None, closed="left")],
@@ -91,21 +156,23 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         threshold="mean_std",
         n_std: float = 1.0,
         normal_label=None,
+        scaling: str | None = "robust",
+        error_normalization: bool = True,
         model=None,
         architecture: str = "dense",
         hidden_layer_sizes=None,
         n_components: int | None = None,
-        activation: str = "relu",
+        activation: str = "tanh",
         output_activation: str = "linear",
         dropout: float = 0.0,
         input_shape: tuple | None = None,
         loss="mse",
         optimizer="adam",
         learning_rate: float = 1e-3,
-        epochs: int = 100,
+        epochs="auto",
         batch_size="auto",
         validation_fraction: float = 0.1,
-        early_stopping: bool = True,
+        early_stopping: bool = False,
         n_iter_no_change: int = 10,
         random_state=None,
         verbose: int = 0,
@@ -152,6 +219,65 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
                 f"{np.unique(y)[:10].tolist()}); nothing to train on."
             )
         return normal, normal
+
+    # ------------------------------------------------------------------ defaults of the detector
+    def _architecture_sizes(self, n_features: int):
+        hidden, n_components = super()._architecture_sizes(n_features)
+        if self.architecture == "dense":
+            if self.hidden_layer_sizes is None:
+                hidden = (int(min(128, max(8, n_features))),)
+            if self.n_components is None:
+                n_components = int(min(32, max(2, n_features // 4)))
+        return hidden, n_components
+
+    def _code_activation(self):
+        return self.activation
+
+    def _training_schedule(self, n_samples: int, epochs, batch_size):
+        if batch_size in (None, "auto"):
+            batch_size = int(min(256, max(16, n_samples // 8)))
+        if epochs == "auto":
+            steps_per_epoch = math.ceil(n_samples / max(1, min(batch_size, n_samples)))
+            epochs = int(min(500, max(5, math.ceil(_AUTO_STEPS / steps_per_epoch))))
+        return epochs, batch_size
+
+    def _fit_preprocessing(self, X: np.ndarray) -> None:
+        if self.scaling is None:
+            self.center_ = self.scale_ = None
+            return
+        X = np.asarray(X, dtype=np.float64)
+        center = np.median(X, axis=0)
+        q75, q25 = np.percentile(X, [75, 25], axis=0)
+        iqr = (q75 - q25) / 1.349
+        std = X.std(axis=0)
+        scale = np.where(iqr > 1e-3 * std, iqr, std)
+        # constant features (and spreads lost in rounding) are left unscaled
+        scale[~(scale > 1e-12 * (1.0 + np.abs(center)))] = 1.0
+        self.center_, self.scale_ = center, scale
+
+    def _preprocess(self, X: np.ndarray) -> np.ndarray:
+        if getattr(self, "scale_", None) is None:
+            return X
+        return ((X - self.center_) / self.scale_).astype(X.dtype, copy=False)
+
+    def _postprocess(self, X: np.ndarray) -> np.ndarray:
+        if getattr(self, "scale_", None) is None:
+            return X
+        return (X * self.scale_ + self.center_).astype(X.dtype, copy=False)
+
+    def _fit_scoring(self, recon: np.ndarray, X_target: np.ndarray) -> None:
+        self.feature_error_scale_ = None
+        if self.error_normalization:
+            mean = self._row_errors(recon, X_target, per_feature=True).mean(axis=0)
+            floor = 1e-6 * float(mean.mean()) + np.finfo(np.float64).tiny
+            self.feature_error_scale_ = mean + floor
+
+    def _row_errors(self, recon: np.ndarray, X: np.ndarray, per_feature: bool = False):
+        errors = super()._row_errors(recon, X, per_feature=True)
+        scale = getattr(self, "feature_error_scale_", None)
+        if scale is not None:
+            errors /= scale
+        return errors if per_feature else errors.mean(axis=1)
 
     def _validate_params(self):
         super()._validate_params()

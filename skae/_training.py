@@ -18,6 +18,11 @@ __all__ = ["TrainingDiverged", "resolve_batch_size", "train_network", "validatio
 Corruption = Callable[[tf.Tensor, tf.random.Generator], tf.Tensor]
 
 
+#: Trainings of at most this many gradient steps run eagerly: tracing the training graph
+#: (about a second on a 2-core CPU) costs more than it saves on so few steps.
+EAGER_MAX_STEPS = 64
+
+
 class TrainingDiverged(ValueError):
     """The training loss became NaN or infinite."""
 
@@ -54,6 +59,37 @@ class _StopOnNonFinite(keras.callbacks.Callback):
         if loss is not None and not np.isfinite(float(loss)):
             self.epoch = self._current
             self.model.stop_training = True
+
+
+def _prepare_optimizer(model: keras.Model) -> None:
+    """Build the optimizer's variables before training; skip the one-replica all-reduce.
+
+    Without this, each fit of a new network leaves memory behind for good in TensorFlow's
+    global state (measured in benchmarks/speed.py, section 4):
+
+    - Keras creates the optimizer's variables while tracing the train step, which gives
+      each a ``tf.cond`` initialiser whose functions stay in the eager context (32 per fit
+      for a 4-layer network). Built eagerly first, they need none (and tracing is faster).
+    - Keras all-reduces the gradients even without a distribution strategy; traced,
+      ``all_reduce`` registers a ``tf.custom_gradient`` in TensorFlow's global gradient
+      registry that keeps the whole traced train step alive (megabytes per fit). With the
+      default strategy (one replica) that sum is the identity, so it is skipped.
+    """
+    optimizer = model.optimizer
+    if optimizer is None:
+        return
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    reduce_gradients = getattr(optimizer, "_all_reduce_sum_gradients", None)
+    if reduce_gradients is None or "_all_reduce_sum_gradients" in vars(optimizer):
+        return
+
+    def all_reduce_sum_gradients(grads_and_vars):
+        if tf.distribute.has_strategy():
+            return reduce_gradients(grads_and_vars)
+        return list(grads_and_vars)
+
+    optimizer._all_reduce_sum_gradients = all_reduce_sum_gradients
 
 
 def _dataset(X_in, X_target, *, batch_size, seed, shuffle, corrupt, generator):
@@ -105,6 +141,10 @@ def train_network(
         X_in[train_idx], X_target[train_idx], batch_size=bs, seed=shuffle_seed, shuffle=True,
         corrupt=corrupt, generator=generator,
     )
+    if getattr(model, "train_function", None) is None and not model.run_eagerly:
+        max_steps = epochs * -(-len(train_idx) // bs)
+        model.run_eagerly = max_steps <= EAGER_MAX_STEPS
+    _prepare_optimizer(model)
     stop_on_nan = _StopOnNonFinite()
     all_callbacks = [stop_on_nan, *callbacks]
     validation = None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-
 from ._base import _BaseAutoencoder, _CodeMixin, _store_params
 from ._docs import fill_doc
 
@@ -11,9 +9,7 @@ __all__ = ["AutoencoderTransformer"]
 
 
 @fill_doc
-class AutoencoderTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, _CodeMixin, _BaseAutoencoder
-):
+class AutoencoderTransformer(_CodeMixin, _BaseAutoencoder):
     """Dimensionality reduction with a Keras autoencoder.
 
     ``fit`` trains an encoder and a mirrored decoder to reconstruct X; ``transform`` returns

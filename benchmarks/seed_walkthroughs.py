@@ -1,0 +1,189 @@
+"""Measure the three walkthrough recipes against the seed's figures (BENCHMARKS.md 1 and 2).
+
+Each walkthrough is trained exactly as ``skae demo NAME`` trains it (the recipes live in
+``skae/_demos``), once per seed (``random_state = 0, 1, ...``), and its figures are printed
+beside the seed's and the target:
+
+- ``ecg``: ``make_pipeline(StandardScaler(), ReconstructionOutlierDetector(random_state=s))``
+  (library defaults) on ECG5000 with the seed's split; accuracy, precision, recall (normal =
+  positive) and ROC-AUC of ``score_samples``. Targets: ROC-AUC >= 0.995, accuracy >= 0.98.
+- ``images``: ``AutoencoderTransformer`` with a 64-wide code on the bundled MNIST (first 8000
+  train, last 2000 test); test MSE, beside ``PCA(64)`` fit in the same run. Target <= 0.0055.
+- ``denoise``: conv ``DenoisingAutoencoder`` on the same split; PSNR of the restored noisy test
+  images (Gaussian 0.2, clipped, fixed noise seed). Target >= 26 dB in *every* seed.
+
+A run whose training collapsed (a ``ConvergenceWarning``) is reported as such. Fit times are
+wall-clock on whatever else the machine is doing: compare them within one run only.
+
+Usage
+-----
+From the repository root::
+
+    python benchmarks/seed_walkthroughs.py                       # all three, 5 seeds each
+    python benchmarks/seed_walkthroughs.py --walkthroughs denoise --seeds 5
+    python benchmarks/seed_walkthroughs.py --walkthroughs ecg images --seeds 3 --csv out.csv
+
+``--check`` makes the exit status 1 when a target is missed. ``--epochs`` and ``--max-rows``
+shorten a run for a smoke test (the figures are then not comparable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+import warnings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
+from skae._demos import denoise, ecg, images  # noqa: E402
+
+WALKTHROUGHS = ("ecg", "images", "denoise")
+
+#: (metric, comparison, target) per walkthrough; every seed must meet every target.
+TARGETS = {
+    "ecg": [("ROC-AUC", ">=", 0.995), ("accuracy", ">=", 0.98)],
+    "images": [("test MSE", "<=", 0.0055)],
+    "denoise": [("PSNR restored (dB)", ">=", 26.0)],
+}
+
+#: The seed's figures, as BENCHMARKS.md reports them.
+SEED_FIGURES = {
+    "ecg": {**ecg.SEED_FIGURES},
+    "images": {"test MSE": "0.0075-0.0078", "PCA(64) test MSE": "0.00942"},
+    "denoise": {
+        "PSNR noisy input (dB)": "16.76",
+        "PSNR restored (dB)": "24.6-24.7 (2 of 3 seeds), 9.3 (collapse, 1 of 3)",
+    },
+}
+
+
+def _fit(estimator, X):
+    """Fit, timing it and recording whether a collapse was reported."""
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        estimator.fit(X)
+    seconds = time.perf_counter() - start
+    collapsed = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return seconds, collapsed
+
+
+def run_ecg(seed: int, epochs: int | None, max_rows: int | None) -> dict:
+    X_train, X_test, y_train, y_test = ecg.load_split(max_rows)
+    pipeline = ecg.make_detector(seed, epochs)
+    seconds, collapsed = _fit(pipeline, X_train[y_train == 1])
+    return {**ecg.evaluate(pipeline, X_test, y_test), "epochs": pipeline[-1].n_iter_,
+            "fit_seconds": seconds, "collapsed": collapsed}
+
+
+def run_images(seed: int, epochs: int | None, max_rows: int | None) -> dict:
+    X_train, X_test = images.load_split(max_rows)
+    autoencoder = images.make_autoencoder(seed, epochs)
+    seconds, collapsed = _fit(autoencoder, X_train)
+    return {**images.evaluate(autoencoder, X_test), "epochs": autoencoder.n_iter_,
+            "fit_seconds": seconds, "collapsed": collapsed}
+
+
+def run_denoise(seed: int, epochs: int | None, max_rows: int | None) -> dict:
+    X_train, X_test = images.load_split(max_rows)
+    X_noisy = denoise.add_noise(X_test)
+    denoiser = denoise.make_denoiser(seed, epochs)
+    seconds, collapsed = _fit(denoiser, X_train)
+    return {**denoise.evaluate(denoiser, X_noisy, X_test), "epochs": denoiser.n_iter_,
+            "fit_seconds": seconds, "collapsed": collapsed}
+
+
+RUNNERS = {"ecg": run_ecg, "images": run_images, "denoise": run_denoise}
+
+
+def _meets(value: float, comparison: str, target: float) -> bool:
+    return value >= target if comparison == ">=" else value <= target
+
+
+def _print_rows(name: str, rows: list[dict]) -> None:
+    metrics = [k for k in rows[0] if k not in ("seed", "epochs", "fit_seconds", "collapsed")]
+    header = ["seed", *metrics, "epochs", "fit s", "collapsed"]
+    print(f"\n== {name}")
+    print("  " + "  ".join(f"{h:>20}" if i else f"{h:>4}" for i, h in enumerate(header)))
+    for row in rows:
+        cells = [f"{row['seed']:>4}"]
+        cells += [f"{row[m]:>20.5f}" for m in metrics]
+        cells += [f"{row['epochs']:>20}", f"{row['fit_seconds']:>20.1f}",
+                  f"{'YES' if row['collapsed'] else 'no':>20}"]
+        print("  " + "  ".join(cells))
+    for metric in metrics:
+        values = np.array([row[metric] for row in rows])
+        seed_figure = SEED_FIGURES[name].get(metric, "")
+        print(f"  {metric}: min {values.min():.5f}  mean {values.mean():.5f}  "
+              f"max {values.max():.5f}   seed walkthrough: {seed_figure}")
+
+
+def _verdicts(name: str, rows: list[dict]) -> list[str]:
+    missed = []
+    for metric, comparison, target in TARGETS[name]:
+        bad = [row["seed"] for row in rows if not _meets(row[metric], comparison, target)]
+        bad += [row["seed"] for row in rows if row["collapsed"] and row["seed"] not in bad]
+        verdict = "met in every seed" if not bad else f"MISSED in seed(s) {bad}"
+        print(f"  target {metric} {comparison} {target}: {verdict}")
+        if bad:
+            missed.append(f"{name}: {metric}")
+    return missed
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--walkthroughs", nargs="+", choices=WALKTHROUGHS,
+                        default=list(WALKTHROUGHS), metavar="NAME",
+                        help=f"which to run (default: all of {', '.join(WALKTHROUGHS)})")
+    parser.add_argument("--seeds", type=int, default=5,
+                        help="number of seeds, random_state = 0 .. N-1 (default: 5)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="override the recipes' epochs (smoke tests only)")
+    parser.add_argument("--max-rows", type=int, default=None,
+                        help="subsample the data (smoke tests only)")
+    parser.add_argument("--csv", default=None, help="also write one row per run to this file")
+    parser.add_argument("--check", action="store_true",
+                        help="exit with status 1 if a target is missed")
+    args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error("--seeds must be at least 1")
+
+    all_rows, missed = [], []
+    for name in args.walkthroughs:
+        rows = []
+        for seed in range(args.seeds):
+            row = {"seed": seed, **RUNNERS[name](seed, args.epochs, args.max_rows)}
+            rows.append(row)
+            print(f"  [{name} seed {seed}] " + ", ".join(
+                f"{k} {v:.5g}" if isinstance(v, float) else f"{k} {v}"
+                for k, v in row.items() if k != "seed"), flush=True)
+        _print_rows(name, rows)
+        if name == "images":
+            X_train, X_test = images.load_split(args.max_rows)
+            pca = images.pca_mse(X_train, X_test)
+            print(f"  PCA(64) test MSE, this run: {pca:.5f}   "
+                  f"(BENCHMARKS.md: {SEED_FIGURES['images']['PCA(64) test MSE']})")
+        missed += _verdicts(name, rows)
+        all_rows += [{"walkthrough": name, **row} for row in rows]
+
+    if args.csv:
+        fields = sorted(
+            {key for row in all_rows for key in row}, key=lambda k: (k != "walkthrough", k)
+        )
+        with open(args.csv, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(all_rows)
+        print(f"\nwrote {args.csv}")
+    print("\nall targets met" if not missed else f"\ntargets missed: {'; '.join(missed)}")
+    return 1 if (missed and args.check) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

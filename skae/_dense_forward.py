@@ -1,0 +1,390 @@
+"""A numpy forward pass for networks that are a plain chain of dense layers.
+
+The built-in ``dense`` architecture (and many user networks) is a chain of ``Dense``,
+activation, dropout-like and ``BatchNormalization`` layers. At inference such a chain is a
+few ``h = act(h @ W + b)`` steps, which numpy evaluates in microseconds for a single row,
+with no TensorFlow dispatch, and in the input's own precision: float64 input gives float64
+results that do not depend (to float64 rounding) on which other rows share the batch.
+
+:func:`dense_chain` reads the weights of a fitted model into such a chain, or returns None
+when any layer is not one it reproduces exactly as Keras defines it; the caller then keeps
+the TensorFlow path. The chain is a snapshot: it must be rebuilt when the weights change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import keras
+import numpy as np
+from keras import layers
+from keras.src.models.functional import Functional
+from scipy import special
+
+__all__ = ["DenseChain", "dense_chain"]
+
+Elementwise = Callable[[np.ndarray], np.ndarray]
+
+# ---------------------------------------------------------------------- activations
+# Each function may work in place on its argument (an array the chain owns) and keeps its
+# dtype (float32 or float64). They follow keras/src/activations and the TensorFlow backend.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_SQRT_HALF = math.sqrt(0.5)  # Python floats keep float32 arrays float32 (NEP 50)
+
+
+def _linear(h):
+    return h
+
+
+def _relu(h):
+    return np.maximum(h, 0, out=h)
+
+
+def _relu6(h):
+    return np.clip(h, 0, 6, out=h)
+
+
+def _leaky(slope: float) -> Elementwise:
+    def leaky_relu(h):
+        return np.multiply(h, slope, out=h, where=h < 0)
+
+    return leaky_relu
+
+
+def _elu_with(alpha: float) -> Elementwise:
+    def elu(h):
+        neg = h < 0
+        np.expm1(h, out=h, where=neg)
+        if alpha != 1:
+            np.multiply(h, alpha, out=h, where=neg)
+        return h
+
+    return elu
+
+
+def _selu(h):
+    neg = h < 0
+    np.expm1(h, out=h, where=neg)
+    np.multiply(h, _SELU_ALPHA, out=h, where=neg)
+    return np.multiply(h, _SELU_SCALE, out=h)
+
+
+def _celu(h):  # alpha = 1
+    return np.maximum(h, 0) + np.expm1(np.minimum(h, 0, out=h), out=h)
+
+
+def _softplus(h):
+    return np.logaddexp(0, h, out=h)
+
+
+def _softsign(h):
+    return np.divide(h, 1 + np.abs(h), out=h)
+
+
+def _silu(h):
+    return np.multiply(h, special.expit(h), out=h)
+
+
+def _gelu(h):  # keras.activations.gelu: approximate=False
+    return np.multiply(h, 0.5 * (1 + special.erf(h * _SQRT_HALF)), out=h)
+
+
+def _tanh(h):
+    return np.tanh(h, out=h)
+
+
+def _sigmoid(h):
+    return special.expit(h, out=h)
+
+
+def _hard_sigmoid(h):
+    h += 3
+    np.clip(h, 0, 6, out=h)
+    return np.divide(h, 6, out=h)
+
+
+def _hard_silu(h):
+    return np.multiply(h, _hard_sigmoid(h.copy()), out=h)
+
+
+def _exponential(h):
+    return np.exp(h, out=h)
+
+
+def _mish(h):
+    return np.multiply(h, np.tanh(np.logaddexp(0, h)), out=h)
+
+
+def _softmax(h):
+    h -= h.max(axis=-1, keepdims=True)
+    np.exp(h, out=h)
+    return np.divide(h, h.sum(axis=-1, keepdims=True), out=h)
+
+
+def _log_softmax(h):
+    h -= h.max(axis=-1, keepdims=True)
+    return np.subtract(h, np.log(np.exp(h).sum(axis=-1, keepdims=True)), out=h)
+
+
+def _log_sigmoid(h):
+    np.negative(h, out=h)
+    np.logaddexp(0, h, out=h)
+    return np.negative(h, out=h)
+
+
+def _hard_tanh(h):
+    return np.clip(h, -1, 1, out=h)
+
+
+def _tanh_shrink(h):
+    return np.subtract(h, np.tanh(h), out=h)
+
+
+_ACTIVATIONS: dict[Callable, Elementwise] = {
+    keras.activations.linear: _linear,
+    keras.activations.relu: _relu,
+    keras.activations.relu6: _relu6,
+    keras.activations.leaky_relu: _leaky(0.2),
+    keras.activations.elu: _elu_with(1.0),
+    keras.activations.selu: _selu,
+    keras.activations.celu: _celu,
+    keras.activations.softplus: _softplus,
+    keras.activations.softsign: _softsign,
+    keras.activations.silu: _silu,
+    keras.activations.gelu: _gelu,
+    keras.activations.tanh: _tanh,
+    keras.activations.sigmoid: _sigmoid,
+    keras.activations.hard_sigmoid: _hard_sigmoid,
+    keras.activations.hard_silu: _hard_silu,
+    keras.activations.exponential: _exponential,
+    keras.activations.mish: _mish,
+    keras.activations.softmax: _softmax,
+    keras.activations.log_softmax: _log_softmax,
+    keras.activations.log_sigmoid: _log_sigmoid,
+    keras.activations.hard_tanh: _hard_tanh,
+    keras.activations.tanh_shrink: _tanh_shrink,
+}
+
+
+def _relu_layer(layer: layers.ReLU) -> Elementwise | None:
+    """keras.layers.ReLU, as ``keras.activations.relu`` computes it."""
+    slope = float(layer.negative_slope)
+    threshold = float(layer.threshold)
+    max_value = None if layer.max_value is None else float(layer.max_value)
+    if max_value is None and threshold == 0:
+        return _relu if slope == 0 else _leaky(slope)
+
+    def relu(h):
+        negative = np.maximum(threshold - h, 0) if slope else None
+        h = np.where(h > threshold, h, 0).astype(h.dtype, copy=False)
+        if max_value is not None:
+            np.clip(h, 0, max_value, out=h)
+        if negative is not None:
+            h -= slope * negative
+        return h
+
+    return relu
+
+
+# ---------------------------------------------------------------------- steps
+class _Affine:
+    """``h @ W + b`` (or ``h * W + b`` for a diagonal W) with weights in both precisions."""
+
+    __slots__ = ("weights", "bias", "diagonal")
+
+    def __init__(self, weights: np.ndarray, bias: np.ndarray | None, *, diagonal=False):
+        self.weights = _both_precisions(weights)
+        self.bias = None if bias is None else _both_precisions(bias)
+        self.diagonal = diagonal
+
+    def __call__(self, h: np.ndarray, owned: bool) -> np.ndarray:
+        key = h.dtype == np.float32
+        if self.diagonal:
+            h = np.multiply(h, self.weights[key], out=h if owned else None)
+        else:
+            h = h @ self.weights[key]
+        if self.bias is not None:
+            h += self.bias[key]
+        return h
+
+    @property
+    def width(self) -> int:
+        return int(self.weights[0].shape[-1])
+
+
+class _Map:
+    """An elementwise (or row-wise, for softmax) function applied in place."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Elementwise):
+        self.fn = fn
+
+    def __call__(self, h: np.ndarray, owned: bool) -> np.ndarray:
+        return self.fn(h if owned else h.copy())
+
+    width = 0
+
+
+def _both_precisions(a) -> tuple[np.ndarray, np.ndarray]:
+    """``(float64, float32)`` read-only copies of a weight, indexed by ``is float32``."""
+    a64 = np.array(a, dtype=np.float64)
+    a32 = a64.astype(np.float32)
+    a64.flags.writeable = False
+    a32.flags.writeable = False
+    return a64, a32
+
+
+class DenseChain:
+    """A fitted dense network as numpy steps; calls compute in the input's precision.
+
+    Calling it on a float64 (float32) array of shape ``(n, n_in)`` returns a new float64
+    (float32) array of shape ``(n, n_out)``; the input is never modified. It holds only
+    read-only arrays, so any number of threads may call it at once.
+    """
+
+    engine = "numpy"
+
+    def __init__(self, steps, n_in: int, n_out: int):
+        self._steps = tuple(steps)
+        self.n_in = n_in
+        self.n_out = n_out
+        #: Widest intermediate result: bounds the temporary memory of one row.
+        self.max_width = max([n_in, n_out, *(s.width for s in self._steps)])
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        dtype = np.float32 if X.dtype == np.float32 else np.float64
+        h = X.astype(dtype, copy=False)
+        owned = h is not X
+        for step in self._steps:
+            h = step(h, owned)
+            owned = True
+        return h if owned else h.copy()
+
+
+# ---------------------------------------------------------------------- reading a model
+_IDENTITY_AT_INFERENCE = (
+    layers.Dropout,
+    layers.GaussianNoise,
+    layers.GaussianDropout,
+    layers.AlphaDropout,
+    layers.ActivityRegularization,
+    layers.Identity,
+)
+
+
+def _numpy(variable) -> np.ndarray:
+    return np.asarray(keras.ops.convert_to_numpy(variable))
+
+
+def _float_layer(layer) -> bool:
+    """Computes in float32/float64, and so do the weights it has (seed states aside)."""
+    return str(layer.compute_dtype) in ("float32", "float64") and all(
+        str(v.dtype) in ("float32", "float64") for v in layer.trainable_weights
+    )
+
+
+def _layer_steps(layer, input_rank: int) -> list | None:
+    """The numpy steps of one layer, or None if it is not reproduced exactly."""
+    kind = type(layer)
+    if kind is keras.Sequential or kind is Functional:
+        chain = dense_chain(layer)
+        return None if chain is None else list(chain._steps)
+    if input_rank != 2 or not _float_layer(layer):
+        return None
+    if kind is layers.Dense:
+        if getattr(layer, "lora_enabled", False) or getattr(layer, "quantization_mode", None):
+            return None
+        act = _ACTIVATIONS.get(layer.activation)
+        if act is None:
+            return None
+        bias = None if layer.bias is None else _numpy(layer.bias)
+        steps = [_Affine(_numpy(layer.kernel), bias)]
+        return steps if act is _linear else [*steps, _Map(act)]
+    if kind is layers.Activation:
+        act = _ACTIVATIONS.get(layer.activation)
+        return None if act is None else [_Map(act)]
+    if kind is layers.ReLU:
+        return [_Map(_relu_layer(layer))]
+    if kind is layers.LeakyReLU:
+        return [_Map(_leaky(float(layer.negative_slope)))]
+    if kind is layers.ELU:
+        return [_Map(_elu_with(float(layer.alpha)))]
+    if kind is layers.BatchNormalization:
+        if layer.axis not in (-1, 1):
+            return None
+        mean = _numpy(layer.moving_mean).astype(np.float64)
+        scale = 1.0 / np.sqrt(_numpy(layer.moving_variance).astype(np.float64) + layer.epsilon)
+        if layer.scale:
+            scale = scale * _numpy(layer.gamma)
+        shift = -mean * scale
+        if layer.center:
+            shift = shift + _numpy(layer.beta)
+        return [_Affine(scale, shift, diagonal=True)]
+    if kind in _IDENTITY_AT_INFERENCE:
+        return []
+    return None
+
+
+def _plain_call(node) -> bool:
+    """One tensor in, one out, and no ``training=True`` or other extra argument."""
+    args = node.arguments
+    return (
+        len(node.input_tensors) == 1
+        and len(node.output_tensors) == 1
+        and len(args.args) == 1
+        and all(
+            value is None or (key == "training" and value is False)
+            for key, value in args.kwargs.items()
+        )
+    )
+
+
+def dense_chain(model: keras.Model) -> DenseChain | None:
+    """Read ``model`` into a :class:`DenseChain`, or None if it is not a supported chain.
+
+    Supported: ``Functional`` and ``Sequential`` models (nested ones too) whose graph is a
+    single path from one 2-D input to one output through ``Dense``, ``Activation``,
+    ``ReLU``, ``LeakyReLU``, ``ELU``, ``BatchNormalization`` and layers that are the
+    identity at inference (``Dropout``, ``GaussianNoise``, ...), in float32 or float64, with
+    activations from :mod:`keras.activations` (by identity: custom callables, subclassed
+    layers and LoRA or quantised ``Dense`` layers are not supported).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae._builders import build_dense_autoencoder
+    >>> from skae._dense_forward import dense_chain
+    >>> ae = build_dense_autoencoder(5, hidden_layer_sizes=(4,), n_components=2)
+    >>> chain = dense_chain(ae)
+    >>> X = np.random.default_rng(0).normal(size=(3, 5))
+    >>> bool(np.allclose(chain(X), ae.predict_on_batch(X), atol=1e-5))
+    True
+    """
+    if type(model) is keras.Sequential:
+        model = getattr(model, "_functional", None)
+    if type(model) is not Functional:
+        return None
+    inputs, outputs = model.inputs, model.outputs
+    if not isinstance(inputs, list) or len(inputs) != 1 or len(outputs) != 1:
+        return None
+    if len(inputs[0].shape) != 2 or len(outputs[0].shape) != 2:
+        return None
+    groups = []
+    tensor = outputs[0]
+    while tensor is not inputs[0]:
+        history = getattr(tensor, "_keras_history", None)
+        if history is None:
+            return None
+        node = history.operation._inbound_nodes[history.node_index]
+        if not _plain_call(node):
+            return None
+        steps = _layer_steps(history.operation, len(node.input_tensors[0].shape))
+        if steps is None:
+            return None
+        groups.append(steps)
+        tensor = node.input_tensors[0]
+    steps = [step for group in reversed(groups) for step in group]
+    return DenseChain(steps, int(inputs[0].shape[-1]), int(outputs[0].shape[-1]))

@@ -1,0 +1,424 @@
+"""Inference engines, bounded-memory batching, no retracing, and leak-free refits (issue 5)."""
+
+import gc
+import logging
+import pickle
+import threading
+
+import keras
+import numpy as np
+import pytest
+import sklearn
+import tensorflow as tf
+from numpy.testing import assert_allclose
+
+from skae import (
+    AutoencoderTransformer,
+    DenoisingAutoencoder,
+    ReconstructionOutlierDetector,
+    _inference,
+)
+from skae._dense_forward import dense_chain
+from skae._inference import GraphPass, apply_batched, chunk_rows
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+FAST = {"epochs": 2, "hidden_layer_sizes": (8,), "n_components": 2, "random_state": 0}
+F32 = {"rtol": 1e-5, "atol": 1e-5}  # float32 network vs float64 numpy engine
+
+
+@pytest.fixture(scope="module")
+def X():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(40, 6))
+
+
+@pytest.fixture(scope="module")
+def fitted(X):
+    return {
+        "detector": ReconstructionOutlierDetector(**FAST).fit(X),
+        "transformer": AutoencoderTransformer(**FAST).fit(X),
+        "denoiser": DenoisingAutoencoder(**FAST).fit(X),
+    }
+
+
+@pytest.fixture(scope="module")
+def conv(X):
+    rng = np.random.default_rng(1)
+    images = rng.uniform(size=(30, 16))
+    est = AutoencoderTransformer(
+        architecture="conv2d", input_shape=(4, 4), hidden_layer_sizes=(2,), epochs=1,
+        random_state=0,
+    )
+    return est.fit(images), images
+
+
+def _methods(est):
+    names = ["score_samples", "decision_function", "predict", "transform", "reconstruct"]
+    return [getattr(est, n) for n in names if hasattr(est, n)]
+
+
+def _keras_out(model, X):
+    return model(X.astype(np.float32), training=False).numpy()
+
+
+# ------------------------------------------------------------------ engine choice
+def test_dense_architecture_uses_numpy_engine_and_conv2d_tensorflow(fitted, conv):
+    for est in fitted.values():
+        assert set(est._passes.engines.values()) == {"numpy"}
+    assert set(conv[0]._passes.engines.values()) == {"tensorflow"}
+
+
+@pytest.mark.parametrize("name", ["detector", "transformer", "denoiser"])
+def test_numpy_engine_matches_keras_model(fitted, X, name):
+    est = fitted[name]  # the engines, before any pre/postprocessing of the estimator
+    assert_allclose(est._forward("reconstruct", X), _keras_out(est.model_, X), **F32)
+    if hasattr(est, "transform"):
+        assert_allclose(est.transform(X), _keras_out(est.encoder_, X), **F32)
+        codes = est.transform(X)
+        assert_allclose(est.inverse_transform(codes), _keras_out(est.decoder_, codes), **F32)
+
+
+def test_conv2d_tensorflow_engine_matches_keras_model(conv):
+    est, images = conv
+    assert_allclose(est.reconstruct(images), _keras_out(est.model_, images), **F32)
+    assert_allclose(est.transform(images), _keras_out(est.encoder_, images), **F32)
+
+
+# ------------------------------------------------------------------ activations and layers
+ACTIVATIONS = [
+    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "softplus", "softsign",
+    "silu", "swish", "gelu", "tanh", "sigmoid", "hard_sigmoid", "hard_silu", "exponential",
+    "mish", "softmax", "log_softmax", "log_sigmoid", "hard_tanh", "tanh_shrink",
+]
+
+
+def _chain_model(*hidden_layers, n_in=5):
+    inputs = keras.Input((n_in,))
+    x = inputs
+    for layer in hidden_layers:
+        x = layer(x)
+    return keras.Model(inputs, x)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_each_activation_matches_keras(activation):
+    init = keras.initializers.RandomNormal(stddev=1.0, seed=0)
+    model = _chain_model(
+        keras.layers.Dense(7, activation=activation, kernel_initializer=init,
+                           bias_initializer=init),
+        keras.layers.Dense(3, kernel_initializer=init),
+    )
+    X = np.random.default_rng(0).normal(scale=2.0, size=(50, 5))
+    chain = dense_chain(model)
+    assert chain is not None, f"{activation} should be supported"
+    expected = _keras_out(model, X)
+    assert_allclose(chain(X), expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+    assert chain(X.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        keras.layers.Activation("tanh"),
+        keras.layers.ReLU(),
+        keras.layers.ReLU(max_value=0.5),
+        keras.layers.ReLU(threshold=0.3),
+        keras.layers.ReLU(negative_slope=0.1),
+        keras.layers.ReLU(negative_slope=0.1, max_value=1.0, threshold=0.2),
+        keras.layers.LeakyReLU(negative_slope=0.3),
+        keras.layers.ELU(alpha=0.5),
+        keras.layers.Dropout(0.5),
+        keras.layers.GaussianNoise(1.0),
+        keras.layers.BatchNormalization(),
+    ],
+    ids=lambda layer: type(layer).__name__ + str(layer.get_config().get("max_value", "")),
+)
+def test_layers_match_keras_at_inference(layer):
+    model = _chain_model(keras.layers.Dense(6), layer, keras.layers.Dense(4))
+    if isinstance(layer, keras.layers.BatchNormalization):  # non-trivial moving statistics
+        rng = np.random.default_rng(1)
+        layer.set_weights([rng.uniform(0.5, 2, 6), rng.normal(size=6), rng.normal(size=6),
+                           rng.uniform(0.5, 2, 6)])
+    X = np.random.default_rng(0).normal(size=(30, 5))
+    chain = dense_chain(model)
+    assert chain is not None
+    assert_allclose(chain(X), _keras_out(model, X), **F32)
+
+
+def test_chain_never_modifies_its_input():
+    model = _chain_model(keras.layers.Activation("relu"), keras.layers.BatchNormalization(),
+                         keras.layers.Dense(3))
+    X = np.random.default_rng(0).normal(size=(10, 5))
+    before = X.copy()
+    for data in (X, X.astype(np.float32)):
+        dense_chain(model)(data)
+    assert_allclose(X, before, rtol=0, atol=0)
+    identity = dense_chain(_chain_model(keras.layers.Dropout(0.1)))
+    out = identity(X)
+    out[:] = 0  # the result is never the input itself
+    assert_allclose(X, before, rtol=0, atol=0)
+
+
+class _MyDense(keras.layers.Dense):
+    def call(self, inputs, training=None):
+        return super().call(inputs) * 2
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: _chain_model(keras.layers.Dense(3, activation=lambda x: x * 2)),
+        lambda: _chain_model(_MyDense(3)),
+        lambda: _chain_model(keras.layers.Dense(4), keras.layers.LayerNormalization()),
+        lambda: _chain_model(keras.layers.Dense(3, activation="relu", dtype="float16")),
+    ],
+    ids=["custom-activation", "subclassed-dense", "unknown-layer", "float16"],
+)
+def test_unsupported_networks_fall_back_to_tensorflow(build):
+    assert dense_chain(build()) is None
+
+
+def test_training_true_call_and_branching_graphs_fall_back():
+    inputs = keras.Input((5,))
+    x = keras.layers.Dense(4)(inputs)
+    mc_dropout = keras.Model(inputs, keras.layers.Dropout(0.5)(x, training=True))
+    assert dense_chain(mc_dropout) is None
+    skip = keras.Model(inputs, keras.layers.Add()([keras.layers.Dense(5)(inputs), inputs]))
+    assert dense_chain(skip) is None
+
+
+def _user_model(meta, compile_kwargs):
+    n = meta["n_features_in_"]
+    inputs = keras.Input((n,))
+    code = keras.layers.Dense(2)(keras.layers.LayerNormalization()(inputs))
+    encoder = keras.Model(inputs, code, name="encoder")
+    code_in = keras.Input((2,))
+    decoder = keras.Model(code_in, keras.layers.Dense(n)(code_in), name="decoder")
+    ae_in = keras.Input((n,))
+    model = keras.Model(ae_in, decoder(encoder(ae_in)))
+    model.compile(**compile_kwargs)
+    return model
+
+
+def test_user_model_with_unsupported_layer_uses_tensorflow_within_float32(X):
+    est = ReconstructionOutlierDetector(model=_user_model, epochs=1, random_state=0).fit(X)
+    assert est._passes.engines == {
+        "encode": "tensorflow", "decode": "numpy", "reconstruct": "tensorflow",
+    }
+    assert_allclose(est._forward("reconstruct", X), _keras_out(est.model_, X), **F32)
+    by_row = np.concatenate([est.score_samples(X[i : i + 1]) for i in range(len(X))])
+    assert_allclose(est.score_samples(X), by_row, rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------------------------ subset invariance, dtypes
+@pytest.mark.parametrize("name", ["detector", "transformer", "denoiser"])
+def test_dense_path_is_subset_invariant_to_1e_7(fitted, X, name):
+    """The check sklearn's check_methods_subset_invariance makes (atol 1e-7), and more."""
+    est = fitted[name]
+    for method in _methods(est):
+        full = method(X[:20])
+        by_row = np.concatenate([method(X[i : i + 1]) for i in range(20)])
+        assert_allclose(full, by_row, rtol=1e-12, atol=1e-7)
+        halves = np.concatenate([method(X[:7]), method(X[7:20])])
+        assert_allclose(full, halves, rtol=1e-12, atol=1e-7)
+
+
+def test_output_dtype_follows_input_dtype(fitted, X):
+    ae = fitted["transformer"]
+    for dtype in (np.float32, np.float64):
+        Xd = X.astype(dtype)
+        assert ae.transform(Xd).dtype == dtype
+        assert ae.reconstruct(Xd).dtype == dtype
+        assert ae.inverse_transform(ae.transform(Xd)).dtype == dtype
+        assert ae.score_samples(Xd).dtype == np.float64
+    assert_allclose(ae.transform(X.astype(np.float32)), ae.transform(X), **F32)
+
+
+def test_inputs_are_not_modified(fitted, X):
+    data = X.copy()
+    for est in fitted.values():
+        for method in _methods(est):
+            method(data)
+    assert_allclose(data, X, rtol=0, atol=0)
+
+
+# ------------------------------------------------------------------ batching
+def _record_chunks(est, which="reconstruct"):
+    passes = est._passes
+    inner = getattr(passes, which)
+    sizes = []
+
+    def recorder(rows):
+        sizes.append(rows.shape[0])
+        return inner(rows)
+
+    setattr(passes, which, recorder)
+    return sizes, lambda: setattr(passes, which, inner)
+
+
+@pytest.mark.parametrize("name", ["detector", "transformer", "denoiser"])
+def test_tiny_working_memory_gives_same_results_in_small_chunks(fitted, X, name):
+    est = fitted[name]
+    expected = [method(X) for method in _methods(est)]
+    sizes, restore = _record_chunks(est)
+    try:
+        with sklearn.config_context(working_memory=0.0005):  # about 500 bytes
+            got = [method(X) for method in _methods(est)]
+    finally:
+        restore()
+    assert sizes and max(sizes) < len(X)  # it really ran in chunks
+    for a, b in zip(expected, got, strict=True):
+        assert_allclose(b, a, rtol=1e-12, atol=1e-12)
+
+
+def test_chunks_are_bounded_by_working_memory_not_by_n_samples(fitted):
+    est = fitted["detector"]
+    X_big = np.random.default_rng(2).normal(size=(3000, 6))
+    row_bytes = est._passes.row_bytes + 16 * 6
+    sizes, restore = _record_chunks(est)
+    try:
+        with sklearn.config_context(working_memory=0.05):
+            scores = est.score_samples(X_big)
+            limit = chunk_rows(len(X_big), row_bytes)
+    finally:
+        restore()
+    assert limit < len(X_big)
+    assert max(sizes) <= limit and sum(sizes) == len(X_big)
+    assert len(sizes) == -(-len(X_big) // limit)
+    assert_allclose(scores, est.score_samples(X_big), rtol=1e-12)
+
+
+def test_chunk_rows_capped_whatever_working_memory(monkeypatch):
+    monkeypatch.setattr(_inference, "MAX_CHUNK_ROWS", 7)
+    calls = []
+    out = apply_batched(lambda rows: calls.append(len(rows)) or rows * 2, np.ones((30, 2)), 8)
+    assert max(calls) == 7 and sum(calls) == 30
+    assert_allclose(out, 2 * np.ones((30, 2)))
+
+
+def test_conv2d_batched_matches_unbatched(conv):
+    est, images = conv
+    expected = est.score_samples(images)
+    sizes, restore = _record_chunks(est)
+    try:  # room for 3 rows at a time
+        with sklearn.config_context(working_memory=3 * est._passes.row_bytes / 2**20):
+            got = est.score_samples(images)
+    finally:
+        restore()
+    assert 1 <= max(sizes) <= 3 and sum(sizes) == len(images)
+    assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+
+
+# ------------------------------------------------------------------ no retracing
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def test_tensorflow_engine_traces_once_for_any_row_count(conv):
+    est, images = conv
+    handler = _Collect()
+    tf.get_logger().addHandler(handler)
+    try:
+        for n in (1, 2, 3, 5, 8, 13, 21, 30):
+            est.transform(images[:n])
+            est.score_samples(images[:n])
+        est.inverse_transform(est.transform(images[:4]))
+    finally:
+        tf.get_logger().removeHandler(handler)
+    for name in ("encode", "reconstruct", "decode"):
+        graph_pass = getattr(est._passes, name)
+        assert isinstance(graph_pass, GraphPass)
+        assert graph_pass.function().experimental_get_tracing_count() == 1
+    assert not [m for m in handler.messages if "retracing" in m]
+
+
+# ------------------------------------------------------------------ snapshots stay current
+def test_partial_fit_and_warm_start_refresh_the_numpy_weights(X):
+    est = AutoencoderTransformer(**FAST, warm_start=True).fit(X)
+    before = est.reconstruct(X)
+    old_passes = est._passes
+    est.partial_fit(X)
+    assert est._passes is not old_passes
+    after = est.reconstruct(X)
+    assert not np.allclose(after, before)
+    assert_allclose(after, _keras_out(est.model_, X), **F32)
+    est.fit(X)  # warm_start=True: continues training
+    assert_allclose(est.reconstruct(X), _keras_out(est.model_, X), **F32)
+
+
+def test_unpickled_estimator_reads_its_weights_again(fitted, X):
+    est = fitted["detector"]
+    clone = pickle.loads(pickle.dumps(est))
+    assert clone._passes.engines["reconstruct"] == "numpy"
+    assert_allclose(clone.score_samples(X), est.score_samples(X), rtol=1e-12)
+    assert_allclose(clone._forward("reconstruct", X), _keras_out(clone.model_, X), **F32)
+
+
+def test_threads_scoring_at_once_agree_with_sequential(fitted, X):
+    est = fitted["detector"]
+    expected = est.score_samples(X)
+    results, errors = [None] * 8, []
+
+    def work(i):
+        try:
+            for _ in range(20):
+                results[i] = est.score_samples(X)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for r in results:
+        assert_allclose(r, expected, rtol=0, atol=0)
+
+
+# ------------------------------------------------------------------ fits leave nothing behind
+def test_traced_fits_leave_no_global_tensorflow_state(monkeypatch, X):
+    """Each traced Keras fit used to leave a custom gradient (holding the whole traced train
+    step) in TensorFlow's gradient registry and the optimizer's cond initialisers in the eager
+    context, and numbered optimizers ("adam_1", ...) whose variables TF caches per name."""
+    from tensorflow.python.eager import context
+    from tensorflow.python.framework import ops
+
+    from skae import _training
+
+    monkeypatch.setattr(_training, "EAGER_MAX_STEPS", 0, raising=False)  # trace the train step
+    registry = ops._gradient_registry._registry
+    params = {**FAST, "early_stopping": False}
+
+    def fit_and_drop():
+        est = AutoencoderTransformer(**params).fit(X)
+        name = est.model_.optimizer.name
+        del est
+        gc.collect()
+        return name
+
+    fit_and_drop()  # the first traced fit adds one-time op wrappers
+    n_gradients = len(registry)
+    n_functions = len(context.context().list_function_names())
+    names = {fit_and_drop() for _ in range(2)}
+    assert len(registry) == n_gradients
+    assert len(context.context().list_function_names()) <= n_functions
+    assert names == {"adam"}  # not "adam_1", "adam_2": TF caches kernels per variable name
+
+
+def test_fit_warns_nothing_about_retracing(X):
+    handler = _Collect()
+    tf.get_logger().addHandler(handler)
+    try:
+        for seed in range(6):
+            AutoencoderTransformer(**{**FAST, "random_state": seed}).fit(X).score_samples(X)
+    finally:
+        tf.get_logger().removeHandler(handler)
+    assert not [m for m in handler.messages if "retracing" in m]
+
