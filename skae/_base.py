@@ -410,10 +410,12 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
                 )
 
     # ------------------------------------------------------------------ inference
-    def _forward(self, which: str, X: np.ndarray) -> np.ndarray:
+    def _forward(self, which: str, X: np.ndarray, *, check_finite=False) -> np.ndarray:
         """Output of the ``which`` pass on X, in bounded-memory chunks (see _inference)."""
         passes = self._passes
-        return apply_batched(getattr(passes, which), X, passes.row_bytes)
+        return apply_batched(
+            getattr(passes, which), X, passes.row_bytes, check_finite=check_finite
+        )
 
     def _validated(self, X) -> tuple[np.ndarray, np.dtype]:
         check_is_fitted(self, "model_")
@@ -439,7 +441,8 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         def recon(rows):  # chunk by chunk, preprocessing included: bounded temporary memory
             return self._postprocess(passes.reconstruct(self._preprocess(rows)))
 
-        return apply_batched(recon, X, passes.row_bytes).astype(dtype, copy=False)
+        out = apply_batched(recon, X, passes.row_bytes, check_finite=True)
+        return out.astype(dtype, copy=False)
 
     def _row_errors(self, recon: np.ndarray, X: np.ndarray, per_feature: bool = False):
         diff = recon.astype(np.float64, copy=False) - X
@@ -472,7 +475,8 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             rows = self._preprocess(rows)
             return self._row_errors(passes.reconstruct(rows), rows, per_feature=per_feature)
 
-        return apply_batched(errors, X, passes.row_bytes + 16 * self.n_features_in_)
+        row_bytes = passes.row_bytes + 16 * self.n_features_in_
+        return apply_batched(errors, X, row_bytes, check_finite=True)
 
     def score_samples(self, X) -> np.ndarray:
         """Minus the reconstruction error of each row: higher is more normal.
@@ -575,7 +579,7 @@ class _CodeMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         codes : ndarray of shape (n_samples, n_components_)
         """
         X, dtype = self._validated(X)
-        return self._forward("encode", X).astype(dtype, copy=False)
+        return self._forward("encode", X, check_finite=True).astype(dtype, copy=False)
 
     def inverse_transform(self, X) -> np.ndarray:
         """Decode codes back to rows of the input space.
@@ -598,4 +602,5 @@ class _CodeMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
                 f"X has {codes.shape[1]} columns, but inverse_transform expects codes of "
                 f"width n_components_={self.n_components_}."
             )
-        return self._forward("decode", codes).astype(codes.dtype, copy=False)
+        out = self._forward("decode", codes, check_finite=True)
+        return out.astype(codes.dtype, copy=False)

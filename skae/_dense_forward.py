@@ -1,28 +1,45 @@
-"""A numpy forward pass for networks that are a plain chain of dense layers.
+"""Forward passes for networks that are a plain chain of dense layers, in float64.
 
 The built-in ``dense`` architecture (and many user networks) is a chain of ``Dense``,
 activation, dropout-like and ``BatchNormalization`` layers. At inference such a chain is a
-few ``h = act(h @ W + b)`` steps, which numpy evaluates in microseconds for a single row,
-with no TensorFlow dispatch, and in the input's own precision: float64 input gives float64
-results that do not depend (to float64 rounding) on which other rows share the batch.
+few ``h = act(h @ W + b)`` steps. :class:`DenseChain` evaluates them from a snapshot of the
+weights, in the input's precision: float64 input gives float64 results, which do not depend
+(beyond float64 rounding, ~1e-16) on which other rows share the call, unlike the float32
+network, whose GEMM blocking changes results by ~1e-7 with the batch.
+
+Two interchangeable evaluators, both float64 for float64 input:
+
+- **numpy** for small chunks (single rows above all): microseconds, no TensorFlow dispatch;
+- a **TensorFlow graph** of the same steps (``tf.function``, fixed ``(None, n)`` signature,
+  so it is traced once) for large chunks. On a shared machine, OpenBLAS's threads stall
+  badly once the GEMMs are big enough to be split, while TensorFlow's thread pool does not.
 
 :func:`dense_chain` reads the weights of a fitted model into such a chain, or returns None
 when any layer is not one it reproduces exactly as Keras defines it; the caller then keeps
-the TensorFlow path. The chain is a snapshot: it must be rebuilt when the weights change.
+the float32 Keras graph. The chain is a snapshot: it must be rebuilt when the weights change.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 from collections.abc import Callable
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers
 from keras.src.models.functional import Functional
 from scipy import special
 
-__all__ = ["DenseChain", "dense_chain"]
+__all__ = ["NUMPY_MAX_MACS", "DenseChain", "dense_chain"]
+
+#: A chunk runs in numpy while its largest GEMM has at most this many multiply-adds
+#: (``rows x fan_in x fan_out``; 104 rows of a 100-100 layer), else in the TensorFlow graph.
+#: Around 2**18 OpenBLAS starts splitting a GEMM across threads, which stalls for
+#: milliseconds when the cores are busy; the graph costs ~0.5 ms per call whatever the size.
+NUMPY_MAX_MACS = 2**20
 
 Elementwise = Callable[[np.ndarray], np.ndarray]
 
@@ -47,6 +64,9 @@ def _relu6(h):
 
 
 def _leaky(slope: float) -> Elementwise:
+    # TensorFlow's LeakyRelu takes its slope as a float32 attribute, in float64 too
+    slope = float(np.float32(slope))
+
     def leaky_relu(h):
         return np.multiply(h, slope, out=h, where=h < 0)
 
@@ -89,6 +109,12 @@ def _silu(h):
 
 def _gelu(h):  # keras.activations.gelu: approximate=False
     return np.multiply(h, 0.5 * (1 + special.erf(h * _SQRT_HALF)), out=h)
+
+
+def _gelu_graph(h):
+    # tf.nn.gelu rounds its 1/sqrt(2) to float32 even for float64 input (error ~5e-9);
+    # this is the same formula with the constant in the input's precision, as numpy has it
+    return 0.5 * h * (1 + tf.math.erf(h * tf.constant(_SQRT_HALF, h.dtype)))
 
 
 def _tanh(h):
@@ -168,7 +194,7 @@ _ACTIVATIONS: dict[Callable, Elementwise] = {
 }
 
 
-def _relu_layer(layer: layers.ReLU) -> Elementwise | None:
+def _relu_layer(layer: layers.ReLU) -> Elementwise:
     """keras.layers.ReLU, as ``keras.activations.relu`` computes it."""
     slope = float(layer.negative_slope)
     threshold = float(layer.threshold)
@@ -209,23 +235,51 @@ class _Affine:
             h += self.bias[key]
         return h
 
+    def graph(self, h: tf.Tensor) -> tf.Tensor:
+        key = h.dtype == tf.float32
+        w = tf.constant(self.weights[key])
+        h = h * w if self.diagonal else tf.matmul(h, w)
+        return h if self.bias is None else h + tf.constant(self.bias[key])
+
     @property
     def width(self) -> int:
         return int(self.weights[0].shape[-1])
 
+    @property
+    def macs(self) -> int:
+        """Multiply-adds per row."""
+        return int(self.weights[0].size)
+
 
 class _Map:
-    """An elementwise (or row-wise, for softmax) function applied in place."""
+    """An elementwise (or row-wise, for softmax) function: numpy in place, or Keras's own."""
 
-    __slots__ = ("fn",)
+    __slots__ = ("fn", "keras_fn")
 
-    def __init__(self, fn: Elementwise):
+    width = 0
+    macs = 0
+
+    def __init__(self, fn: Elementwise, keras_fn: Callable):
         self.fn = fn
+        self.keras_fn = keras_fn
 
     def __call__(self, h: np.ndarray, owned: bool) -> np.ndarray:
         return self.fn(h if owned else h.copy())
 
-    width = 0
+    def graph(self, h: tf.Tensor) -> tf.Tensor:
+        return self.keras_fn(h)
+
+
+#: Graph versions that differ from Keras's own activation (which the graph uses otherwise).
+_GRAPH_ACTIVATIONS: dict[Callable, Callable] = {keras.activations.gelu: _gelu_graph}
+
+
+def _map(activation: Callable) -> _Map | None:
+    """The step of a ``keras.activations`` function, or None if it is not supported."""
+    fn = _ACTIVATIONS.get(activation)
+    if fn is None:
+        return None
+    return _Map(fn, _GRAPH_ACTIVATIONS.get(activation, activation))
 
 
 def _both_precisions(a) -> tuple[np.ndarray, np.ndarray]:
@@ -238,14 +292,16 @@ def _both_precisions(a) -> tuple[np.ndarray, np.ndarray]:
 
 
 class DenseChain:
-    """A fitted dense network as numpy steps; calls compute in the input's precision.
+    """A fitted dense network as steps evaluated in the input's precision.
 
     Calling it on a float64 (float32) array of shape ``(n, n_in)`` returns a new float64
-    (float32) array of shape ``(n, n_out)``; the input is never modified. It holds only
-    read-only arrays, so any number of threads may call it at once.
+    (float32) array of shape ``(n, n_out)``; the input is never modified. Small inputs run
+    in numpy, large ones in a TensorFlow graph of the same steps (see
+    :data:`NUMPY_MAX_MACS`). It holds only read-only arrays and graphs created once under a
+    lock, so any number of threads may call it at once.
     """
 
-    engine = "numpy"
+    engine = "dense"
 
     def __init__(self, steps, n_in: int, n_out: int):
         self._steps = tuple(steps)
@@ -253,8 +309,18 @@ class DenseChain:
         self.n_out = n_out
         #: Widest intermediate result: bounds the temporary memory of one row.
         self.max_width = max([n_in, n_out, *(s.width for s in self._steps)])
+        #: Rows a call may have and still run in numpy.
+        self.numpy_max_rows = NUMPY_MAX_MACS // max([1, *(s.macs for s in self._steps)])
+        self._graphs: dict[str, Callable] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
+        if X.shape[0] > self.numpy_max_rows:
+            return self.graph_call(X)
+        return self.numpy_call(X)
+
+    def numpy_call(self, X: np.ndarray) -> np.ndarray:
+        """Evaluate in numpy."""
         dtype = np.float32 if X.dtype == np.float32 else np.float64
         h = X.astype(dtype, copy=False)
         owned = h is not X
@@ -262,6 +328,43 @@ class DenseChain:
             h = step(h, owned)
             owned = True
         return h if owned else h.copy()
+
+    def graph_call(self, X: np.ndarray) -> np.ndarray:
+        """Evaluate in the TensorFlow graph (traced once per precision)."""
+        dtype = tf.float32 if X.dtype == np.float32 else tf.float64
+        x = tf.convert_to_tensor(X.astype(dtype.as_numpy_dtype, copy=False))
+        return self.graph(dtype)(x).numpy()
+
+    def graph(self, dtype: tf.DType):
+        """The ``tf.function`` of the chain for ``dtype`` inputs (created on first use)."""
+        function = self._graphs.get(dtype.name)
+        if function is None:
+            with self._lock:
+                function = self._graphs.get(dtype.name)
+                if function is None:
+                    function = self._graphs[dtype.name] = self._make_graph(dtype)
+        return function
+
+    def _make_graph(self, dtype: tf.DType):
+        signature = [tf.TensorSpec((None, self.n_in), dtype)]
+        return tf.function(_ChainGraph(self._steps), input_signature=signature, autograph=False)
+
+
+class _ChainGraph:
+    """The steps as one graph function.
+
+    A callable object rather than a closure: TensorFlow counts traces per code object, so
+    one closure per fitted network would look like one function retraced again and again
+    (and warn about it); an object is its own key.
+    """
+
+    def __init__(self, steps):
+        self._steps = steps
+
+    def __call__(self, x):
+        for step in self._steps:
+            x = step.graph(x)
+        return x
 
 
 # ---------------------------------------------------------------------- reading a model
@@ -297,21 +400,28 @@ def _layer_steps(layer, input_rank: int) -> list | None:
     if kind is layers.Dense:
         if getattr(layer, "lora_enabled", False) or getattr(layer, "quantization_mode", None):
             return None
-        act = _ACTIVATIONS.get(layer.activation)
+        act = _map(layer.activation)
         if act is None:
             return None
         bias = None if layer.bias is None else _numpy(layer.bias)
         steps = [_Affine(_numpy(layer.kernel), bias)]
-        return steps if act is _linear else [*steps, _Map(act)]
+        return steps if act.fn is _linear else [*steps, act]
     if kind is layers.Activation:
-        act = _ACTIVATIONS.get(layer.activation)
-        return None if act is None else [_Map(act)]
+        act = _map(layer.activation)
+        return None if act is None else [act]
     if kind is layers.ReLU:
-        return [_Map(_relu_layer(layer))]
+        keras_relu = functools.partial(
+            keras.activations.relu, negative_slope=float(layer.negative_slope),
+            max_value=layer.max_value, threshold=float(layer.threshold),
+        )
+        return [_Map(_relu_layer(layer), keras_relu)]
     if kind is layers.LeakyReLU:
-        return [_Map(_leaky(float(layer.negative_slope)))]
+        slope = float(layer.negative_slope)
+        keras_leaky = functools.partial(keras.activations.leaky_relu, negative_slope=slope)
+        return [_Map(_leaky(slope), keras_leaky)]
     if kind is layers.ELU:
-        return [_Map(_elu_with(float(layer.alpha)))]
+        alpha = float(layer.alpha)
+        return [_Map(_elu_with(alpha), functools.partial(keras.activations.elu, alpha=alpha))]
     if kind is layers.BatchNormalization:
         if layer.axis not in (-1, 1):
             return None

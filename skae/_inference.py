@@ -4,13 +4,14 @@
 single row). skae instead runs each of the encoder, decoder and autoencoder through one of
 two engines, chosen once per fitted network:
 
-- **numpy** (:class:`skae._dense_forward.DenseChain`) for networks that are a chain of dense
+- **dense** (:class:`skae._dense_forward.DenseChain`) for networks that are a chain of dense
   layers, such as the built-in ``dense`` architecture: ``h = act(h @ W + b)`` from a
-  snapshot of the weights, in the input's precision. Microseconds per row, and float64 rows
-  give the same result whichever other rows share the call.
-- **tensorflow** (:class:`GraphPass`): a ``tf.function`` traced once for a fixed
-  ``(None, n)`` float32 input signature, so any number of rows reuses one graph (no
-  retracing). Used for ``conv2d`` and any network the numpy engine does not reproduce.
+  snapshot of the weights, in the input's precision (float64 for float64 input), in numpy
+  for small inputs (microseconds per row) and in a TensorFlow graph of the same steps for
+  large ones. Float64 rows give the same result whichever other rows share the call.
+- **graph** (:class:`GraphPass`): the Keras model itself as a ``tf.function`` traced once
+  for a fixed ``(None, n)`` float32 signature, so any number of rows reuses one graph (no
+  retracing). Used for ``conv2d`` and any network the dense engine does not reproduce.
 
 :func:`apply_batched` walks large inputs in chunks sized by scikit-learn's
 ``working_memory`` setting, so the temporary memory does not grow with the number of rows.
@@ -31,10 +32,21 @@ from ._dense_forward import dense_chain
 
 __all__ = ["ForwardPasses", "GraphPass", "apply_batched"]
 
-#: Most rows per chunk, whatever ``working_memory`` allows. Larger chunks add memory and
-#: fall out of the CPU caches; much smaller ones pay BLAS's thread start-up too often
-#: (measured on a shared 2-core machine: 2048-8192 rows is the flat optimum).
-MAX_CHUNK_ROWS = 4096
+#: Most rows per chunk, whatever ``working_memory`` allows: larger chunks only add memory
+#: (each chunk costs one TensorFlow call of ~0.5 ms; 8192 rows amortise it).
+MAX_CHUNK_ROWS = 8192
+
+
+class _Inference:
+    """``model(x, training=False)``; an object, not a closure, so that TensorFlow counts
+    its traces apart from other networks' (it counts per code object, and would warn about
+    "retracing" after five fitted networks)."""
+
+    def __init__(self, model: keras.Model):
+        self._model = model
+
+    def __call__(self, x):
+        return self._model(x, training=False)
 
 
 class GraphPass:
@@ -44,7 +56,7 @@ class GraphPass:
     it). Inputs are cast to float32 chunk by chunk; outputs are float32.
     """
 
-    engine = "tensorflow"
+    engine = "graph"
 
     def __init__(self, model: keras.Model):
         self._model = model
@@ -57,13 +69,10 @@ class GraphPass:
         if self._function is None:
             with self._lock:
                 if self._function is None:
-                    model = self._model
-
-                    @tf.function(input_signature=[tf.TensorSpec((None, self._n_in), tf.float32)])
-                    def forward(x):
-                        return model(x, training=False)
-
-                    self._function = forward
+                    signature = [tf.TensorSpec((None, self._n_in), tf.float32)]
+                    self._function = tf.function(
+                        _Inference(self._model), input_signature=signature, autograph=False
+                    )
         return self._function
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
@@ -72,7 +81,7 @@ class GraphPass:
 
 
 def forward_pass(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
-    """The numpy engine for ``model`` if it supports the network, else a :class:`GraphPass`."""
+    """The dense engine for ``model`` if it supports the network, else a :class:`GraphPass`."""
     chain = dense_chain(model)
     return chain if chain is not None else GraphPass(model)
 
@@ -92,8 +101,8 @@ class ForwardPasses:
     """The encoder, decoder and autoencoder of a fitted estimator as fast callables.
 
     Each of ``encode``, ``decode`` and ``reconstruct`` maps a 2-D float array to the
-    network's output for those rows: float64 for float64 input on the numpy engine, else
-    float32. The numpy engine holds a snapshot of the weights taken here, so a new
+    network's output for those rows: float64 for float64 input on the dense engine, else
+    float32. The dense engine holds a snapshot of the weights taken here, so a new
     ``ForwardPasses`` must be made whenever the network's weights change (the estimators
     do so after every ``fit``/``partial_fit`` and when unpickled).
     """
@@ -109,7 +118,7 @@ class ForwardPasses:
 
     @property
     def engines(self) -> dict[str, str]:
-        """Which engine runs each pass: ``"numpy"`` or ``"tensorflow"``."""
+        """Which engine runs each pass: ``"dense"`` or ``"graph"``."""
         return {
             name: getattr(self, name).engine for name in ("encode", "decode", "reconstruct")
         }
@@ -121,12 +130,28 @@ def chunk_rows(n_samples: int, row_bytes: int) -> int:
     return max(1, rows)
 
 
-def apply_batched(fn: Callable[[np.ndarray], np.ndarray], X: np.ndarray, row_bytes: int):
+def _finite(out: np.ndarray) -> np.ndarray:
+    """``out``, or a ValueError if the network overflowed on some of these rows."""
+    if not np.isfinite(out).all():
+        precision = "float32" if out.dtype == np.float32 else "floating-point"
+        raise ValueError(
+            "The network's output is not finite (overflow) for some rows: their values are "
+            f"too large for its {precision} computation (float32 input is computed in "
+            "float32). Scale the input, e.g. with StandardScaler, or pass float64."
+        )
+    return out
+
+
+def apply_batched(
+    fn: Callable[[np.ndarray], np.ndarray], X: np.ndarray, row_bytes: int, *,
+    check_finite: bool = False,
+):
     """Apply ``fn`` to the rows of ``X`` chunk by chunk and stack the results.
 
     ``fn`` maps ``k`` rows to an array with ``k`` rows (any trailing shape and dtype). The
     temporary memory is about ``row_bytes`` per row of a chunk, bounded by scikit-learn's
-    ``working_memory`` and :data:`MAX_CHUNK_ROWS`, not by ``len(X)``.
+    ``working_memory`` and :data:`MAX_CHUNK_ROWS`, not by ``len(X)``. With
+    ``check_finite``, a chunk whose result is not finite raises a ValueError.
 
     Examples
     --------
@@ -135,6 +160,12 @@ def apply_batched(fn: Callable[[np.ndarray], np.ndarray], X: np.ndarray, row_byt
     >>> apply_batched(lambda rows: rows.sum(axis=1), np.ones((5, 3)), row_bytes=8).tolist()
     [3.0, 3.0, 3.0, 3.0, 3.0]
     """
+    if check_finite:
+        inner = fn
+
+        def fn(rows):
+            return _finite(inner(rows))
+
     n_samples = X.shape[0]
     chunk = chunk_rows(n_samples, row_bytes)
     if chunk >= n_samples:

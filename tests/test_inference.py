@@ -63,14 +63,14 @@ def _keras_out(model, X):
 
 
 # ------------------------------------------------------------------ engine choice
-def test_dense_architecture_uses_numpy_engine_and_conv2d_tensorflow(fitted, conv):
+def test_dense_architecture_uses_dense_engine_and_conv2d_the_keras_graph(fitted, conv):
     for est in fitted.values():
-        assert set(est._passes.engines.values()) == {"numpy"}
-    assert set(conv[0]._passes.engines.values()) == {"tensorflow"}
+        assert set(est._passes.engines.values()) == {"dense"}
+    assert set(conv[0]._passes.engines.values()) == {"graph"}
 
 
 @pytest.mark.parametrize("name", ["detector", "transformer", "denoiser"])
-def test_numpy_engine_matches_keras_model(fitted, X, name):
+def test_dense_engine_matches_keras_model(fitted, X, name):
     est = fitted[name]  # the engines, before any pre/postprocessing of the estimator
     assert_allclose(est._forward("reconstruct", X), _keras_out(est.model_, X), **F32)
     if hasattr(est, "transform"):
@@ -79,7 +79,7 @@ def test_numpy_engine_matches_keras_model(fitted, X, name):
         assert_allclose(est.inverse_transform(codes), _keras_out(est.decoder_, codes), **F32)
 
 
-def test_conv2d_tensorflow_engine_matches_keras_model(conv):
+def test_conv2d_graph_engine_matches_keras_model(conv):
     est, images = conv
     assert_allclose(est.reconstruct(images), _keras_out(est.model_, images), **F32)
     assert_allclose(est.transform(images), _keras_out(est.encoder_, images), **F32)
@@ -113,8 +113,12 @@ def test_each_activation_matches_keras(activation):
     chain = dense_chain(model)
     assert chain is not None, f"{activation} should be supported"
     expected = _keras_out(model, X)
-    assert_allclose(chain(X), expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
-    assert chain(X.astype(np.float32)).dtype == np.float32
+    in_numpy = chain.numpy_call(X)
+    assert_allclose(in_numpy, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+    # the TensorFlow float64 graph of the same steps (Keras's own activation) agrees closely
+    assert_allclose(chain.graph_call(X), in_numpy, rtol=1e-10, atol=1e-12)
+    for call in (chain.numpy_call, chain.graph_call):
+        assert call(X.astype(np.float32)).dtype == np.float32
 
 
 @pytest.mark.parametrize(
@@ -143,7 +147,8 @@ def test_layers_match_keras_at_inference(layer):
     X = np.random.default_rng(0).normal(size=(30, 5))
     chain = dense_chain(model)
     assert chain is not None
-    assert_allclose(chain(X), _keras_out(model, X), **F32)
+    assert_allclose(chain.numpy_call(X), _keras_out(model, X), **F32)
+    assert_allclose(chain.graph_call(X), chain.numpy_call(X), rtol=1e-10, atol=1e-12)
 
 
 def test_chain_never_modifies_its_input():
@@ -151,8 +156,10 @@ def test_chain_never_modifies_its_input():
                          keras.layers.Dense(3))
     X = np.random.default_rng(0).normal(size=(10, 5))
     before = X.copy()
+    chain = dense_chain(model)
     for data in (X, X.astype(np.float32)):
-        dense_chain(model)(data)
+        chain.numpy_call(data)
+        chain.graph_call(data)
     assert_allclose(X, before, rtol=0, atol=0)
     identity = dense_chain(_chain_model(keras.layers.Dropout(0.1)))
     out = identity(X)
@@ -201,11 +208,9 @@ def _user_model(meta, compile_kwargs):
     return model
 
 
-def test_user_model_with_unsupported_layer_uses_tensorflow_within_float32(X):
+def test_user_model_with_unsupported_layer_uses_keras_graph_within_float32(X):
     est = ReconstructionOutlierDetector(model=_user_model, epochs=1, random_state=0).fit(X)
-    assert est._passes.engines == {
-        "encode": "tensorflow", "decode": "numpy", "reconstruct": "tensorflow",
-    }
+    assert est._passes.engines == {"encode": "graph", "decode": "dense", "reconstruct": "graph"}
     assert_allclose(est._forward("reconstruct", X), _keras_out(est.model_, X), **F32)
     by_row = np.concatenate([est.score_samples(X[i : i + 1]) for i in range(len(X))])
     assert_allclose(est.score_samples(X), by_row, rtol=1e-5, atol=1e-6)
@@ -222,6 +227,43 @@ def test_dense_path_is_subset_invariant_to_1e_7(fitted, X, name):
         assert_allclose(full, by_row, rtol=1e-12, atol=1e-7)
         halves = np.concatenate([method(X[:7]), method(X[7:20])])
         assert_allclose(full, halves, rtol=1e-12, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["detector", "transformer", "denoiser"])
+def test_subset_invariant_across_numpy_and_graph_evaluation(fitted, X, name):
+    """Large calls run in the TensorFlow float64 graph, single rows in numpy: both float64."""
+    est = fitted[name]
+    passes = est._passes
+    chains = [getattr(passes, n) for n in ("encode", "decode", "reconstruct")]
+    limits = [chain.numpy_max_rows for chain in chains]
+    try:
+        for chain in chains:
+            chain.numpy_max_rows = 4  # calls of more than 4 rows use the graph
+        for method in _methods(est):
+            full = method(X[:20])
+            by_row = np.concatenate([method(X[i : i + 1]) for i in range(20)])
+            assert_allclose(full, by_row, rtol=1e-12, atol=1e-7)
+    finally:
+        for chain, limit in zip(chains, limits, strict=True):
+            chain.numpy_max_rows = limit
+    assert passes.reconstruct.graph(tf.float64).experimental_get_tracing_count() == 1
+
+
+def test_numpy_runs_single_rows_and_graph_large_chunks(fitted):
+    chain = fitted["detector"]._passes.reconstruct
+    assert 1 <= chain.numpy_max_rows < 10**6
+    calls = []
+    numpy_call, graph_call = chain.numpy_call, chain.graph_call
+    chain.numpy_call = lambda X: calls.append(("numpy", len(X))) or numpy_call(X)
+    chain.graph_call = lambda X: calls.append(("graph", len(X))) or graph_call(X)
+    try:
+        n = chain.numpy_max_rows
+        chain(np.zeros((1, chain.n_in)))
+        chain(np.zeros((n, chain.n_in)))
+        chain(np.zeros((n + 1, chain.n_in)))
+    finally:
+        del chain.numpy_call, chain.graph_call
+    assert calls == [("numpy", 1), ("numpy", n), ("graph", n + 1)]
 
 
 def test_output_dtype_follows_input_dtype(fitted, X):
@@ -289,6 +331,26 @@ def test_chunks_are_bounded_by_working_memory_not_by_n_samples(fitted):
     assert_allclose(scores, est.score_samples(X_big), rtol=1e-12)
 
 
+@pytest.mark.parametrize("method", ["score_samples", "reconstruct", "transform"])
+def test_overflowing_network_output_is_a_clear_error(fitted, X, method):
+    est = fitted["transformer"]
+    passes = est._passes
+    which = "encode" if method == "transform" else "reconstruct"
+    inner = getattr(passes, which)
+
+    def overflow(rows):
+        out = inner(rows)
+        out[-1, 0] = np.inf
+        return out
+
+    setattr(passes, which, overflow)
+    try:
+        with pytest.raises(ValueError, match="overflow"):
+            getattr(est, method)(X.astype(np.float32))
+    finally:
+        setattr(passes, which, inner)
+
+
 def test_chunk_rows_capped_whatever_working_memory(monkeypatch):
     monkeypatch.setattr(_inference, "MAX_CHUNK_ROWS", 7)
     calls = []
@@ -338,6 +400,23 @@ def test_tensorflow_engine_traces_once_for_any_row_count(conv):
     assert not [m for m in handler.messages if "retracing" in m]
 
 
+def test_many_fitted_networks_trigger_no_frequent_retracing_warning():
+    """TensorFlow counts traces per *code object*: one closure per fitted network would
+    look like one function retraced on every call, and warn after five networks."""
+    model = _chain_model(keras.layers.Dense(3, activation="relu"), keras.layers.Dense(5))
+    conv_like = _chain_model(keras.layers.Dense(4), keras.layers.LayerNormalization())
+    X = np.random.default_rng(0).normal(size=(6, 5))
+    handler = _Collect()
+    tf.get_logger().addHandler(handler)
+    try:
+        for _ in range(8):  # a new network each time, as in a loop of fits
+            dense_chain(model).graph_call(X)
+            GraphPass(conv_like)(X)
+    finally:
+        tf.get_logger().removeHandler(handler)
+    assert not [m for m in handler.messages if "retracing" in m]
+
+
 # ------------------------------------------------------------------ snapshots stay current
 def test_partial_fit_and_warm_start_refresh_the_numpy_weights(X):
     est = AutoencoderTransformer(**FAST, warm_start=True).fit(X)
@@ -355,14 +434,17 @@ def test_partial_fit_and_warm_start_refresh_the_numpy_weights(X):
 def test_unpickled_estimator_reads_its_weights_again(fitted, X):
     est = fitted["detector"]
     clone = pickle.loads(pickle.dumps(est))
-    assert clone._passes.engines["reconstruct"] == "numpy"
+    assert clone._passes.engines["reconstruct"] == "dense"
     assert_allclose(clone.score_samples(X), est.score_samples(X), rtol=1e-12)
     assert_allclose(clone._forward("reconstruct", X), _keras_out(clone.model_, X), **F32)
 
 
-def test_threads_scoring_at_once_agree_with_sequential(fitted, X):
-    est = fitted["detector"]
+@pytest.mark.parametrize("evaluator", ["numpy", "graph"])
+def test_threads_scoring_at_once_agree_with_sequential(fitted, X, evaluator):
+    est = pickle.loads(pickle.dumps(fitted["detector"]))  # fresh passes: graph not traced yet
     expected = est.score_samples(X)
+    if evaluator == "graph":  # all threads race to trace the same graph on their first call
+        est._passes.reconstruct.numpy_max_rows = 4
     results, errors = [None] * 8, []
 
     def work(i):
@@ -379,7 +461,10 @@ def test_threads_scoring_at_once_agree_with_sequential(fitted, X):
         t.join()
     assert not errors
     for r in results:
-        assert_allclose(r, expected, rtol=0, atol=0)
+        assert_allclose(r, expected, rtol=1e-12, atol=1e-12)
+    if evaluator == "graph":
+        graph = est._passes.reconstruct.graph(tf.float64)
+        assert graph.experimental_get_tracing_count() == 1
 
 
 # ------------------------------------------------------------------ fits leave nothing behind
@@ -410,15 +495,3 @@ def test_traced_fits_leave_no_global_tensorflow_state(monkeypatch, X):
     assert len(registry) == n_gradients
     assert len(context.context().list_function_names()) <= n_functions
     assert names == {"adam"}  # not "adam_1", "adam_2": TF caches kernels per variable name
-
-
-def test_fit_warns_nothing_about_retracing(X):
-    handler = _Collect()
-    tf.get_logger().addHandler(handler)
-    try:
-        for seed in range(6):
-            AutoencoderTransformer(**{**FAST, "random_state": seed}).fit(X).score_samples(X)
-    finally:
-        tf.get_logger().removeHandler(handler)
-    assert not [m for m in handler.messages if "retracing" in m]
-
