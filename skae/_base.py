@@ -72,6 +72,23 @@ def _check_float32_range(X: np.ndarray) -> None:
         )
 
 
+def _optimizer_class(optimizer):
+    """The class of an optimizer given by name ("adam"), found without creating one.
+
+    scikeras's ``get_optimizer_class`` instantiates a throwaway optimizer to read its type;
+    Keras numbers its name ("adam_7"), and TensorFlow keeps an eager kernel (~35 KB) per
+    distinct variable name for good: the process grew by ~70 KB with every fit.
+    """
+    if isinstance(optimizer, str):
+        classes = {
+            cls.__name__.lower(): cls for cls in vars(keras.optimizers).values()
+            if inspect.isclass(cls) and issubclass(cls, keras.optimizers.Optimizer)
+        }
+        if optimizer.lower() in classes:
+            return classes[optimizer.lower()]
+    return try_to_convert_strings_to_classes(optimizer, get_optimizer_class)
+
+
 def _auto_sizes(n_features: int) -> tuple[tuple[int, ...], int]:
     """Hidden widths and code width sized from the feature count."""
     n_components = int(min(32, max(2, math.ceil(math.sqrt(n_features)))))
@@ -329,7 +346,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         if isinstance(optimizer, keras.optimizers.Optimizer):  # never share optimizer state
             optimizer = type(optimizer).from_config(optimizer.get_config())
         else:
-            optimizer = try_to_convert_strings_to_classes(optimizer, get_optimizer_class)
+            optimizer = _optimizer_class(optimizer)
             opt_params = route_params(params, "optimizer", pass_filter=set(), strict=True)
             if inspect.isclass(optimizer):
                 opt_params.setdefault("learning_rate", self.learning_rate)

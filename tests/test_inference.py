@@ -495,3 +495,25 @@ def test_traced_fits_leave_no_global_tensorflow_state(monkeypatch, X):
     assert len(registry) == n_gradients
     assert len(context.context().list_function_names()) <= n_functions
     assert names == {"adam"}  # not "adam_1", "adam_2": TF caches kernels per variable name
+
+
+def test_every_fit_creates_variables_of_the_same_names(X):
+    """TensorFlow's eager kernel cache keeps ~35 KB per distinct variable name for the whole
+    process: numbered names ("adam_7/iteration", from Keras's auto-naming of the optimizer
+    and of a throwaway one scikeras makes to look up "adam") grew the process every fit."""
+
+    def names_in_one_fit(seed):
+        names = []
+
+        def record(next_creator, **kwargs):
+            variable = next_creator(**kwargs)
+            names.append(variable.name)
+            return variable
+
+        with tf.variable_creator_scope(record):
+            AutoencoderTransformer(**{**FAST, "random_state": seed}).fit(X)
+        return names
+
+    first, second = names_in_one_fit(0), names_in_one_fit(1)
+    assert first and sorted(first) == sorted(second)
+
