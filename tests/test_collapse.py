@@ -89,3 +89,21 @@ def test_constant_data_does_not_warn():
         warnings.simplefilter("error", ConvergenceWarning)
         AutoencoderTransformer(hidden_layer_sizes=(4,), n_components=2, epochs=2,
                                random_state=0).fit(X)
+
+
+def test_heavy_tailed_data_reconstructed_well_on_typical_rows_does_not_warn():
+    """A few huge rows can make the mean training error exceed the features' variance
+    while the network reconstructs every typical row well: that is no collapse."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 6))
+    X[:4] *= 300.0  # four far-out rows carry nearly all the variance
+    recon = X.copy()
+    recon[:4] = X.mean(axis=0)  # typical rows exact, the far-out ones not reconstructed
+    # the premise: the mean error is no better than the mean predictor's ...
+    assert np.mean((recon - X) ** 2) >= 0.99 * np.mean(np.var(X, axis=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        AutoencoderTransformer()._warn_if_collapsed(recon, X)
+    # ... and a constant output on the same data still warns
+    with pytest.warns(ConvergenceWarning, match="training collapsed"):
+        AutoencoderTransformer()._warn_if_collapsed(np.broadcast_to(X.mean(0), X.shape), X)

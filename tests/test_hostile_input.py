@@ -305,13 +305,6 @@ def test_beyond_float32_values_are_refused_by_name(fitted):
         ReconstructionOutlierDetector(**PARAMS).fit(np.full((5, 2), -1e39))
 
 
-@pytest.mark.xfail(
-    strict=False,  # TensorFlow's relu maps NaN to 0, which can hide the overflow
-    reason="Known gap, reported: float32 input near the float32 maximum can overflow inside "
-           "the float32 network and give NaN scores; a finiteness check on the network's "
-           "output (skae/_base.py _forward, owned by the inference rework) would turn it "
-           "into a clear ValueError.",
-)
 def test_float32_input_near_float32_max_gives_finite_scores_or_a_clear_error(fitted):
     X = np.full((2, N_FEATURES), 3e38, dtype=np.float32)
     X[1, ::2] *= -1
