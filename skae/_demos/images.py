@@ -23,13 +23,18 @@ from ._common import (
 
 __all__ = ["RECIPE", "evaluate", "load_split", "make_autoencoder", "pca_mse", "run"]
 
-#: The walkthrough's AutoencoderTransformer settings (beside ``random_state``).
+#: The walkthrough's AutoencoderTransformer settings (beside ``random_state``). ELU hidden
+#: layers (ReLU: test MSE ~0.0056) and AdamW's weight decay generalise better from 8000
+#: images; early stopping (on by default) ends training when the validation loss stalls.
 RECIPE = {
     "n_components": 64,
     "hidden_layer_sizes": (512, 256),
+    "activation": "elu",
     "output_activation": "sigmoid",
     "loss": "binary_crossentropy",
-    "epochs": 40,
+    "optimizer": "adamw",
+    "epochs": 80,
+    "batch_size": 64,
 }
 
 #: The seed walkthrough's figure (BENCHMARKS.md section 2, 3 seeds).
