@@ -188,7 +188,7 @@ def throughput(quick: bool) -> None:
     model = det.model_
     print(f"detector network Dense {_widths(model)}; baseline Model.predict(batch_size=8192) "
           "on float32 (its own dtype). skae: score_samples (validation, scaling, network, "
-          "errors) on float64 input (computed in float64) and float32 input (in float32), "
+          "errors) on float64 input and float32 input (large chunks in the network's float32), "
           "reconstruct on float64. Calls interleaved; best and median of the repeats.")
     print(f"{'rows':>9s} {'':6s} {'Model.predict':>14s} {'score_samples f64':>18s} "
           f"{'ratio':>6s} {'score_samples f32':>18s} {'ratio':>6s} {'reconstruct f64':>16s} "

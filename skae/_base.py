@@ -445,6 +445,13 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         X = self._check_input(X, reset=False)
         return X, X.dtype
 
+    def _in_working_precision(self, rows: np.ndarray) -> np.ndarray:
+        """A chunk in the precision the network pass will compute it in, converted once up
+        front so that preprocessing and errors are not computed in float64 around a float32
+        pass (float64 chunks of bulk calls, see ``DenseChain.bulk_dtype``)."""
+        working_dtype = getattr(self._passes.reconstruct, "working_dtype", None)
+        return rows if working_dtype is None else rows.astype(working_dtype(rows), copy=False)
+
     def reconstruct(self, X) -> np.ndarray:
         """Return the network's reconstruction of X.
 
@@ -462,6 +469,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         passes = self._passes
 
         def recon(rows):  # chunk by chunk, preprocessing included: bounded temporary memory
+            rows = self._in_working_precision(rows)
             return self._postprocess(passes.reconstruct(self._preprocess(rows)))
 
         out = apply_batched(recon, X, passes.row_bytes, check_finite=True)
@@ -495,7 +503,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         passes = self._passes
 
         def errors(rows):  # chunk by chunk: no full-size reconstruction is ever held
-            rows = self._preprocess(rows)
+            rows = self._preprocess(self._in_working_precision(rows))
             return self._row_errors(passes.reconstruct(rows), rows, per_feature=per_feature)
 
         row_bytes = passes.row_bytes + 16 * self.n_features_in_

@@ -3,16 +3,20 @@
 The built-in ``dense`` architecture (and many user networks) is a chain of ``Dense``,
 activation, dropout-like and ``BatchNormalization`` layers. At inference such a chain is a
 few ``h = act(h @ W + b)`` steps. :class:`DenseChain` evaluates them from a snapshot of the
-weights, in the input's precision: float64 input gives float64 results, which do not depend
-(beyond float64 rounding, ~1e-16) on which other rows share the call, unlike the float32
-network, whose GEMM blocking changes results by ~1e-7 with the batch.
+weights with two evaluators:
 
-Two interchangeable evaluators, both float64 for float64 input:
-
-- **numpy** for small chunks (single rows above all): microseconds, no TensorFlow dispatch;
+- **numpy** for small chunks (single rows above all): microseconds, no TensorFlow dispatch,
+  in the input's precision. Float64 input gives float64 results, which do not depend
+  (beyond float64 rounding, ~1e-16) on which other rows share the call, unlike the float32
+  network, whose GEMM blocking changes results by ~1e-7 with the batch; scikit-learn's
+  subset-invariance checks run here.
 - a **TensorFlow graph** of the same steps (``tf.function``, fixed ``(None, n)`` signature,
-  so it is traced once) for large chunks. On a shared machine, OpenBLAS's threads stall
-  badly once the GEMMs are big enough to be split, while TensorFlow's thread pool does not.
+  so it is traced once per precision) for large chunks, in the network's own precision
+  (float32 unless the network is float64), as ``Model.predict`` computes: float64 costs
+  2.5-4x float32's time per op on CPU. Results keep the input's dtype and agree with the
+  numpy evaluator to float32 rounding (~1e-6 relative). On a shared machine, OpenBLAS's
+  threads stall badly once the GEMMs are big enough to be split, while TensorFlow's thread
+  pool does not.
 
 :func:`dense_chain` reads the weights of a fitted model into such a chain, or returns None
 when any layer is not one it reproduces exactly as Keras defines it; the caller then keeps
@@ -292,21 +296,25 @@ def _both_precisions(a) -> tuple[np.ndarray, np.ndarray]:
 
 
 class DenseChain:
-    """A fitted dense network as steps evaluated in the input's precision.
+    """A fitted dense network as steps evaluated in numpy or in a TensorFlow graph.
 
     Calling it on a float64 (float32) array of shape ``(n, n_in)`` returns a new float64
     (float32) array of shape ``(n, n_out)``; the input is never modified. Small inputs run
-    in numpy, large ones in a TensorFlow graph of the same steps (see
-    :data:`NUMPY_MAX_MACS`). It holds only read-only arrays and graphs created once under a
-    lock, so any number of threads may call it at once.
+    in numpy in the input's precision, large ones in a TensorFlow graph of the same steps in
+    ``bulk_dtype``, the network's precision (see :data:`NUMPY_MAX_MACS`). It holds only
+    read-only arrays and graphs created once under a lock, so any number of threads may
+    call it at once.
     """
 
     engine = "dense"
 
-    def __init__(self, steps, n_in: int, n_out: int):
+    def __init__(self, steps, n_in: int, n_out: int, bulk_dtype=np.float32):
         self._steps = tuple(steps)
         self.n_in = n_in
         self.n_out = n_out
+        #: Precision of the graph for large chunks: the network's own (float32 unless it
+        #: was built in float64), as ``Model.predict`` computes.
+        self.bulk_dtype = np.dtype(bulk_dtype)
         #: Widest intermediate result: bounds the temporary memory of one row.
         self.max_width = max([n_in, n_out, *(s.width for s in self._steps)])
         #: Rows a call may have and still run in numpy.
@@ -314,9 +322,19 @@ class DenseChain:
         self._graphs: dict[str, Callable] = {}
         self._lock = threading.Lock()
 
+    def working_dtype(self, X: np.ndarray) -> np.dtype:
+        """The precision a call on ``X`` computes in: the input's (float32 or float64) in
+        numpy, :attr:`bulk_dtype` for chunks of more than :attr:`numpy_max_rows` rows."""
+        if X.shape[0] > self.numpy_max_rows:
+            return self.bulk_dtype
+        return np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
+
     def __call__(self, X: np.ndarray) -> np.ndarray:
         if X.shape[0] > self.numpy_max_rows:
-            return self.graph_call(X)
+            # Bulk work in the network's own precision: float64 arithmetic costs 2.5-4x
+            # float32's per TensorFlow op on CPU. The result keeps the input's dtype.
+            out = self.graph_call(X.astype(self.bulk_dtype, copy=False))
+            return out.astype(np.float32 if X.dtype == np.float32 else np.float64, copy=False)
         return self.numpy_call(X)
 
     def numpy_call(self, X: np.ndarray) -> np.ndarray:
@@ -497,4 +515,7 @@ def dense_chain(model: keras.Model) -> DenseChain | None:
         groups.append(steps)
         tensor = node.input_tensors[0]
     steps = [step for group in reversed(groups) for step in group]
-    return DenseChain(steps, int(inputs[0].shape[-1]), int(outputs[0].shape[-1]))
+    bulk_dtype = np.float64 if str(outputs[0].dtype) == "float64" else np.float32
+    return DenseChain(
+        steps, int(inputs[0].shape[-1]), int(outputs[0].shape[-1]), bulk_dtype=bulk_dtype
+    )

@@ -75,6 +75,10 @@ class GraphPass:
                     )
         return self._function
 
+    def working_dtype(self, X: np.ndarray) -> np.dtype:
+        """The precision this pass computes ``X`` in: always float32."""
+        return np.dtype(np.float32)
+
     def __call__(self, X: np.ndarray) -> np.ndarray:
         x = tf.convert_to_tensor(X.astype(np.float32, copy=False))
         return self.function()(x).numpy()

@@ -258,7 +258,10 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     def _preprocess(self, X: np.ndarray) -> np.ndarray:
         if getattr(self, "scale_", None) is None:
             return X
-        return ((X - self.center_) / self.scale_).astype(X.dtype, copy=False)
+        # in X's precision: float32 chunks are not widened to float64 and back
+        out = np.subtract(X, self.center_.astype(X.dtype, copy=False))
+        out /= self.scale_.astype(X.dtype, copy=False)
+        return out
 
     def _postprocess(self, X: np.ndarray) -> np.ndarray:
         if getattr(self, "scale_", None) is None:
