@@ -445,6 +445,14 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         X = self._check_input(X, reset=False)
         return X, X.dtype
 
+    def _bulk_error_terms(self):
+        """``(scale, shift, weights, square)`` for the dense engine's one-graph row errors
+        of large chunks (``DenseChain.bulk_row_errors``), or None where it does not apply."""
+        if not hasattr(self._passes.reconstruct, "bulk_row_errors"):
+            return None
+        ones, zeros = np.ones(self.n_features_in_), np.zeros(self.n_features_in_)
+        return ones, zeros, ones, self._error_kind() != "mae"
+
     def _in_working_precision(self, rows: np.ndarray) -> np.ndarray:
         """A chunk in the precision the network pass will compute it in, converted once up
         front so that preprocessing and errors are not computed in float64 around a float32
@@ -468,7 +476,13 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         X, dtype = self._validated(X)
         passes = self._passes
 
+        fused = self._bulk_error_terms()
+        chain = passes.reconstruct
+
         def recon(rows):  # chunk by chunk, preprocessing included: bounded temporary memory
+            if fused is not None and rows.shape[0] > chain.numpy_max_rows:
+                scale, shift = fused[:2]  # z = x * scale + shift; x = (z - shift) / scale
+                return chain.bulk_scaled_call(rows, scale, shift, 1.0 / scale, -shift / scale)
             rows = self._in_working_precision(rows)
             return self._postprocess(passes.reconstruct(self._preprocess(rows)))
 
@@ -502,7 +516,12 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         X, _ = self._validated(X)
         passes = self._passes
 
+        fused = None if per_feature else self._bulk_error_terms()
+
         def errors(rows):  # chunk by chunk: no full-size reconstruction is ever held
+            chain = passes.reconstruct
+            if fused is not None and rows.shape[0] > chain.numpy_max_rows:
+                return chain.bulk_row_errors(rows, *fused)
             rows = self._preprocess(self._in_working_precision(rows))
             return self._row_errors(passes.reconstruct(rows), rows, per_feature=per_feature)
 

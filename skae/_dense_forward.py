@@ -367,6 +367,58 @@ class DenseChain:
         signature = [tf.TensorSpec((None, self.n_in), dtype)]
         return tf.function(_ChainGraph(self._steps), input_signature=signature, autograph=False)
 
+    def bulk_scaled_call(
+        self, X: np.ndarray, scale: np.ndarray, shift: np.ndarray,
+        out_scale: np.ndarray, out_shift: np.ndarray,
+    ) -> np.ndarray:
+        """``chain(X * scale + shift) * out_scale + out_shift`` of a large chunk, in one graph
+        in :attr:`bulk_dtype` (the estimator's input scaling and its inverse around the
+        network); returns an array of :attr:`bulk_dtype`."""
+        key = ("scaled",)
+        function = self._graphs.get(key)
+        if function is None:
+            with self._lock:
+                function = self._graphs.get(key)
+                if function is None:
+                    dtype = tf.as_dtype(self.bulk_dtype)
+                    signature = [tf.TensorSpec((None, self.n_in), dtype)]
+                    signature += [tf.TensorSpec((self.n_in,), dtype)] * 2
+                    signature += [tf.TensorSpec((self.n_out,), dtype)] * 2
+                    function = self._graphs[key] = tf.function(
+                        _ScaledGraph(_ChainGraph(self._steps)),
+                        input_signature=signature, autograph=False,
+                    )
+        arrays = (X, scale, shift, out_scale, out_shift)
+        args = [np.asarray(a, dtype=self.bulk_dtype) for a in arrays]
+        return function(*args).numpy()
+
+    def bulk_row_errors(
+        self, X: np.ndarray, scale: np.ndarray, shift: np.ndarray, weights: np.ndarray,
+        square: bool,
+    ) -> np.ndarray:
+        """Per-row reconstruction errors of a large chunk, in one graph in :attr:`bulk_dtype`.
+
+        With ``Z = X * scale + shift`` (the estimator's input scaling), returns the float64
+        row means of ``weights * (chain(Z) - Z) ** 2`` (``abs`` instead of the square when
+        ``square`` is False): scaling, network and error in TensorFlow's thread pool, with
+        no full-width intermediate array in numpy.
+        """
+        key = ("errors", bool(square))
+        function = self._graphs.get(key)
+        if function is None:
+            with self._lock:
+                function = self._graphs.get(key)
+                if function is None:
+                    dtype = tf.as_dtype(self.bulk_dtype)
+                    row, vector = (None, self.n_in), (self.n_in,)
+                    signature = [tf.TensorSpec(row, dtype)] + [tf.TensorSpec(vector, dtype)] * 3
+                    function = self._graphs[key] = tf.function(
+                        _ErrorGraph(_ChainGraph(self._steps), square),
+                        input_signature=signature, autograph=False,
+                    )
+        args = [np.asarray(a, dtype=self.bulk_dtype) for a in (X, scale, shift, weights)]
+        return function(*args).numpy().astype(np.float64, copy=False)
+
 
 class _ChainGraph:
     """The steps as one graph function.
@@ -383,6 +435,30 @@ class _ChainGraph:
         for step in self._steps:
             x = step.graph(x)
         return x
+
+
+class _ScaledGraph:
+    """Input scaling, the chain and the output's inverse scaling as one graph function."""
+
+    def __init__(self, chain: _ChainGraph):
+        self._chain = chain
+
+    def __call__(self, x, scale, shift, out_scale, out_shift):
+        return self._chain(x * scale + shift) * out_scale + out_shift
+
+
+class _ErrorGraph:
+    """Scaling, the chain and the weighted row-mean error as one graph function."""
+
+    def __init__(self, chain: _ChainGraph, square: bool):
+        self._chain = chain
+        self._square = square
+
+    def __call__(self, x, scale, shift, weights):
+        z = x * scale + shift
+        diff = self._chain(z) - z
+        errors = diff * diff if self._square else tf.abs(diff)
+        return tf.reduce_mean(errors * weights, axis=1)
 
 
 # ---------------------------------------------------------------------- reading a model

@@ -263,6 +263,17 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         out /= self.scale_.astype(X.dtype, copy=False)
         return out
 
+    def _bulk_error_terms(self):
+        terms = super()._bulk_error_terms()
+        if terms is None:
+            return None
+        scale, shift, weights, square = terms
+        if getattr(self, "scale_", None) is not None:  # (X - center_) / scale_
+            scale, shift = 1.0 / self.scale_, -self.center_ / self.scale_
+        if getattr(self, "feature_error_scale_", None) is not None:
+            weights = 1.0 / self.feature_error_scale_
+        return scale, shift, weights, square
+
     def _postprocess(self, X: np.ndarray) -> np.ndarray:
         if getattr(self, "scale_", None) is None:
             return X

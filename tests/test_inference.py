@@ -253,8 +253,10 @@ def test_subset_invariant_across_numpy_and_graph_evaluation(fitted, X, name):
     finally:
         for chain, limit in zip(chains, limits, strict=True):
             chain.numpy_max_rows = limit
-    assert passes.reconstruct.graph(tf.float32).experimental_get_tracing_count() == 1
-    assert "float64" not in passes.reconstruct._graphs  # no float64 graph was made
+    graphs = passes.reconstruct._graphs  # the scoring graphs and the plain float32 one
+    assert ("errors", True) in graphs and ("scaled",) in graphs
+    assert all(g.experimental_get_tracing_count() == 1 for g in graphs.values())
+    assert "float64" not in graphs  # no float64 graph was made
 
 
 def test_numpy_runs_single_rows_and_graph_large_chunks(fitted):
@@ -475,8 +477,8 @@ def test_threads_scoring_at_once_agree_with_sequential(fitted, X, evaluator):
     assert not errors
     for r in results:
         assert_allclose(r, expected, rtol=1e-12, atol=1e-12)
-    if evaluator == "graph":
-        graph = est._passes.reconstruct.graph(tf.float32)
+    if evaluator == "graph":  # score_samples of large chunks: the one-graph row errors
+        graph = est._passes.reconstruct._graphs[("errors", True)]
         assert graph.experimental_get_tracing_count() == 1
 
 
@@ -530,3 +532,34 @@ def test_every_fit_creates_variables_of_the_same_names(X):
     first, second = names_in_one_fit(0), names_in_one_fit(1)
     assert first and sorted(first) == sorted(second)
 
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae"])
+def test_large_chunks_score_in_one_graph_matching_row_by_row_numpy(X, loss):
+    """Large chunks of score_samples / reconstruct run scaling, network and error (or the
+    inverse scaling) in one TensorFlow graph; they agree with the numpy path of single rows
+    (robust scaling and error normalisation included) to float32 rounding."""
+    rng = np.random.default_rng(3)
+    X_shifted = X * rng.uniform(0.5, 20, size=X.shape[1]) + rng.uniform(-50, 50, X.shape[1])
+    det = ReconstructionOutlierDetector(**{**FAST, "loss": loss}).fit(X_shifted)
+    assert det.scale_ is not None and det.feature_error_scale_ is not None
+    chain = det._passes.reconstruct
+    calls = []
+    fused_errors, fused_rows = chain.bulk_row_errors, chain.bulk_scaled_call
+    chain.bulk_row_errors = lambda *a: calls.append("errors") or fused_errors(*a)
+    chain.bulk_scaled_call = lambda *a: calls.append("rows") or fused_rows(*a)
+    try:
+        chain.numpy_max_rows = 4
+        scores, rows = det.score_samples(X_shifted), det.reconstruct(X_shifted)
+        per_feature = det.reconstruction_error(X_shifted, per_feature=True)  # not fused
+    finally:
+        del chain.bulk_row_errors, chain.bulk_scaled_call
+        chain.numpy_max_rows = 10**6
+    assert calls == ["errors", "rows"]
+    one_by_one = [det.score_samples(X_shifted[i : i + 1]) for i in range(len(X_shifted))]
+    assert scores.dtype == rows.dtype == np.float64
+    assert_allclose(scores, np.concatenate(one_by_one), **F32)
+    assert_allclose(rows, det.reconstruct(X_shifted), rtol=1e-5, atol=1e-4)
+    assert_allclose(-per_feature.mean(axis=1), scores, **F32)
+    for key in (("errors", loss != "mae"), ("scaled",)):
+        assert chain._graphs[key].experimental_get_tracing_count() == 1
