@@ -1,4 +1,4 @@
-"""Forward passes for networks that are a plain chain of dense layers, in float64.
+"""Forward passes for networks that are a plain chain of dense layers.
 
 The built-in ``dense`` architecture (and many user networks) is a chain of ``Dense``,
 activation, dropout-like and ``BatchNormalization`` layers. At inference such a chain is a
@@ -16,7 +16,10 @@ weights with two evaluators:
   2.5-4x float32's time per op on CPU. Results keep the input's dtype and agree with the
   numpy evaluator to float32 rounding (~1e-6 relative). On a shared machine, OpenBLAS's
   threads stall badly once the GEMMs are big enough to be split, while TensorFlow's thread
-  pool does not.
+  pool does not. Two variants take the estimator's per-feature input scaling into the same
+  graph: :meth:`DenseChain.bulk_row_errors` (scaling, network, weighted row-mean error) and
+  :meth:`DenseChain.bulk_scaled_call` (scaling, network, inverse scaling), so that scoring
+  a large chunk needs no full-width numpy pass.
 
 :func:`dense_chain` reads the weights of a fitted model into such a chain, or returns None
 when any layer is not one it reproduces exactly as Keras defines it; the caller then keeps
