@@ -358,13 +358,28 @@ class DenseChain:
 
     def graph(self, dtype: tf.DType):
         """The ``tf.function`` of the chain for ``dtype`` inputs (created on first use)."""
-        function = self._graphs.get(dtype.name)
+        return self._cached_graph(dtype.name, lambda: self._make_graph(dtype))
+
+    def _cached_graph(self, key, make: Callable[[], Callable]):
+        """The graph function stored under ``key``, made by ``make()`` on first use (under
+        the lock, so that concurrent first calls share one function and one trace)."""
+        function = self._graphs.get(key)
         if function is None:
             with self._lock:
-                function = self._graphs.get(dtype.name)
+                function = self._graphs.get(key)
                 if function is None:
-                    function = self._graphs[dtype.name] = self._make_graph(dtype)
+                    function = self._graphs[key] = make()
         return function
+
+    def _bulk_function(self, key, graph, *vector_widths: int):
+        """``graph`` as a ``tf.function`` over a ``(None, n_in)`` chunk and vectors of the
+        given widths, all in :attr:`bulk_dtype`, stored under ``key``."""
+        dtype = tf.as_dtype(self.bulk_dtype)
+        signature = [tf.TensorSpec((None, self.n_in), dtype)]
+        signature += [tf.TensorSpec((width,), dtype) for width in vector_widths]
+        return self._cached_graph(
+            key, lambda: tf.function(graph, input_signature=signature, autograph=False)
+        )
 
     def _make_graph(self, dtype: tf.DType):
         signature = [tf.TensorSpec((None, self.n_in), dtype)]
@@ -377,20 +392,10 @@ class DenseChain:
         """``chain(X * scale + shift) * out_scale + out_shift`` of a large chunk, in one graph
         in :attr:`bulk_dtype` (the estimator's input scaling and its inverse around the
         network); returns an array of :attr:`bulk_dtype`."""
-        key = ("scaled",)
-        function = self._graphs.get(key)
-        if function is None:
-            with self._lock:
-                function = self._graphs.get(key)
-                if function is None:
-                    dtype = tf.as_dtype(self.bulk_dtype)
-                    signature = [tf.TensorSpec((None, self.n_in), dtype)]
-                    signature += [tf.TensorSpec((self.n_in,), dtype)] * 2
-                    signature += [tf.TensorSpec((self.n_out,), dtype)] * 2
-                    function = self._graphs[key] = tf.function(
-                        _ScaledGraph(_ChainGraph(self._steps)),
-                        input_signature=signature, autograph=False,
-                    )
+        function = self._bulk_function(
+            ("scaled",), _ScaledGraph(_ChainGraph(self._steps)),
+            self.n_in, self.n_in, self.n_out, self.n_out,
+        )
         arrays = (X, scale, shift, out_scale, out_shift)
         args = [np.asarray(a, dtype=self.bulk_dtype) for a in arrays]
         return function(*args).numpy()
@@ -406,19 +411,10 @@ class DenseChain:
         ``square`` is False): scaling, network and error in TensorFlow's thread pool, with
         no full-width intermediate array in numpy.
         """
-        key = ("errors", bool(square))
-        function = self._graphs.get(key)
-        if function is None:
-            with self._lock:
-                function = self._graphs.get(key)
-                if function is None:
-                    dtype = tf.as_dtype(self.bulk_dtype)
-                    row, vector = (None, self.n_in), (self.n_in,)
-                    signature = [tf.TensorSpec(row, dtype)] + [tf.TensorSpec(vector, dtype)] * 3
-                    function = self._graphs[key] = tf.function(
-                        _ErrorGraph(_ChainGraph(self._steps), square),
-                        input_signature=signature, autograph=False,
-                    )
+        function = self._bulk_function(
+            ("errors", bool(square)), _ErrorGraph(_ChainGraph(self._steps), square),
+            self.n_in, self.n_in, self.n_in,
+        )
         args = [np.asarray(a, dtype=self.bulk_dtype) for a in (X, scale, shift, weights)]
         return function(*args).numpy().astype(np.float64, copy=False)
 
