@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ __all__ = [
     "print_table",
     "progress_callbacks",
     "save_figure",
+    "save_learning_curve",
     "subsample",
+    "train",
     "write_metrics",
 ]
 
@@ -104,6 +107,19 @@ def progress_callbacks(ctx: DemoContext, label: str) -> tuple[int, list]:
     return 0, [_epoch_logger(ctx, label)]
 
 
+def train(ctx: DemoContext, model, X: np.ndarray, label: str, *, step: str = "") -> float:
+    """Fit ``model`` on X with progress on ``ctx.stream``; return the seconds it took.
+
+    ``step`` names the pipeline step that is the autoencoder (``""``: ``model`` itself).
+    """
+    verbose, callbacks = progress_callbacks(ctx, label)
+    prefix = f"{step}__" if step else ""
+    model.set_params(**{f"{prefix}verbose": verbose, f"{prefix}callbacks": callbacks or None})
+    start = time.perf_counter()
+    model.fit(X)
+    return time.perf_counter() - start
+
+
 def _epoch_logger(ctx: DemoContext, label: str):
     import keras
 
@@ -167,6 +183,17 @@ def save_figure(ctx: DemoContext, figure: Any, filename: str) -> Path:
     figure.savefig(path, dpi=100)
     ctx.result(f"  wrote {path}")
     return path
+
+
+def save_learning_curve(ctx: DemoContext, estimator, title: str) -> Path:
+    """Plot ``estimator.history_`` (log scale) and save it as ``learning_curve.png``."""
+    from ..plotting import TrainingHistoryDisplay
+
+    figure = new_figure((6, 4))
+    ax = figure.add_subplot()
+    TrainingHistoryDisplay.from_estimator(estimator, ax=ax, log_scale=True)
+    ax.set_title(title)
+    return save_figure(ctx, figure, "learning_curve.png")
 
 
 def write_metrics(ctx: DemoContext, metrics: dict[str, float]) -> Path:

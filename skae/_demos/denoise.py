@@ -8,8 +8,6 @@ PSNR against the clean images, ``10 * log10(1 / per-image MSE)`` averaged over i
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from ._common import (
@@ -17,8 +15,9 @@ from ._common import (
     mean_psnr,
     new_figure,
     print_table,
-    progress_callbacks,
     save_figure,
+    save_learning_curve,
+    train,
     write_metrics,
 )
 from .images import load_split
@@ -83,11 +82,7 @@ def run(ctx: DemoContext) -> dict[str, float]:
             f"{len(X_test)} noisy test images (Gaussian 0.2, clipped to [0, 1]).")
     denoiser = make_denoiser(ctx.random_state, ctx.epochs)
     ctx.say(f"Estimator: {denoiser!r}")
-    verbose, callbacks = progress_callbacks(ctx, "the denoiser")
-    denoiser.set_params(verbose=verbose, callbacks=callbacks or None)
-    start = time.perf_counter()
-    denoiser.fit(X_train)
-    fit_seconds = time.perf_counter() - start
+    fit_seconds = train(ctx, denoiser, X_train, "the denoiser")
     ctx.say(f"Trained {denoiser.n_iter_} epochs in {fit_seconds:.1f} s.")
 
     metrics = evaluate(denoiser, X_noisy, X_test)
@@ -102,7 +97,7 @@ def run(ctx: DemoContext) -> dict[str, float]:
 
 
 def _plot(ctx: DemoContext, denoiser, X_noisy: np.ndarray, X_clean: np.ndarray) -> None:
-    from ..plotting import ImageReconstructionDisplay, TrainingHistoryDisplay
+    from ..plotting import ImageReconstructionDisplay
 
     figure = new_figure((10, 3.6))
     ImageReconstructionDisplay.from_estimator(
@@ -112,8 +107,4 @@ def _plot(ctx: DemoContext, denoiser, X_noisy: np.ndarray, X_clean: np.ndarray) 
     figure.suptitle("noisy test digits, restored by the denoiser, and the clean originals")
     save_figure(ctx, figure, "denoising.png")
 
-    figure = new_figure((6, 4))
-    ax = figure.add_subplot()
-    TrainingHistoryDisplay.from_estimator(denoiser, ax=ax, log_scale=True)
-    ax.set_title("learning curve (MSE to the clean images)")
-    save_figure(ctx, figure, "learning_curve.png")
+    save_learning_curve(ctx, denoiser, "learning curve (MSE to the clean images)")

@@ -8,17 +8,16 @@ positive class of accuracy, precision, recall and ROC-AUC (score: ``score_sample
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from ._common import (
     DemoContext,
     new_figure,
     print_table,
-    progress_callbacks,
     save_figure,
+    save_learning_curve,
     subsample,
+    train,
     write_metrics,
 )
 
@@ -82,14 +81,9 @@ def run(ctx: DemoContext) -> dict[str, float]:
     )
     pipeline = make_detector(ctx.random_state, ctx.epochs)
     ctx.say(f"Pipeline: {pipeline!r}")
-    verbose, callbacks = progress_callbacks(ctx, "the detector")
-    pipeline.set_params(
-        reconstructionoutlierdetector__verbose=verbose,
-        reconstructionoutlierdetector__callbacks=callbacks or None,
+    fit_seconds = train(
+        ctx, pipeline, X_normal, "the detector", step="reconstructionoutlierdetector"
     )
-    start = time.perf_counter()
-    pipeline.fit(X_normal)
-    fit_seconds = time.perf_counter() - start
     detector = pipeline[-1]
     ctx.say(f"Trained {detector.n_iter_} epochs in {fit_seconds:.1f} s; "
             f"threshold_ = {detector.threshold_:.4g} (mean + 1 std of the training errors).")
@@ -106,11 +100,7 @@ def run(ctx: DemoContext) -> dict[str, float]:
 
 
 def _plot(ctx: DemoContext, pipeline, X_test: np.ndarray, y_test: np.ndarray) -> None:
-    from ..plotting import (
-        ErrorHistogramDisplay,
-        SignalReconstructionDisplay,
-        TrainingHistoryDisplay,
-    )
+    from ..plotting import ErrorHistogramDisplay, SignalReconstructionDisplay
 
     scaler, detector = pipeline[0], pipeline[-1]
     errors = -pipeline.score_samples(X_test)
@@ -143,8 +133,4 @@ def _plot(ctx: DemoContext, pipeline, X_test: np.ndarray, y_test: np.ndarray) ->
         ax.set_title(f"typical {name} beat (test row {row})\nerror {errors[row]:.3g}: {verdict}")
     save_figure(ctx, figure, "beats.png")
 
-    figure = new_figure((6, 4))
-    ax = figure.add_subplot()
-    TrainingHistoryDisplay.from_estimator(detector, ax=ax, log_scale=True)
-    ax.set_title("learning curve (standardised units)")
-    save_figure(ctx, figure, "learning_curve.png")
+    save_learning_curve(ctx, detector, "learning curve (standardised units)")

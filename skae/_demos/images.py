@@ -7,17 +7,16 @@ beside PCA with the same 64 components and the seed's dense autoencoder.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from ._common import (
     DemoContext,
     new_figure,
     print_table,
-    progress_callbacks,
     save_figure,
+    save_learning_curve,
     subsample,
+    train,
     write_metrics,
 )
 
@@ -90,11 +89,7 @@ def run(ctx: DemoContext) -> dict[str, float]:
     ctx.say(f"MNIST: {len(X_train)} training and {len(X_test)} test images of 28x28 pixels.")
     autoencoder = make_autoencoder(ctx.random_state, ctx.epochs)
     ctx.say(f"Estimator: {autoencoder!r}")
-    verbose, callbacks = progress_callbacks(ctx, "the autoencoder")
-    autoencoder.set_params(verbose=verbose, callbacks=callbacks or None)
-    start = time.perf_counter()
-    autoencoder.fit(X_train)
-    fit_seconds = time.perf_counter() - start
+    fit_seconds = train(ctx, autoencoder, X_train, "the autoencoder")
     ctx.say(f"Trained {autoencoder.n_iter_} epochs in {fit_seconds:.1f} s.")
 
     metrics = {**evaluate(autoencoder, X_test), "PCA(64) test MSE": pca_mse(X_train, X_test)}
@@ -112,7 +107,7 @@ def run(ctx: DemoContext) -> dict[str, float]:
 
 
 def _plot(ctx: DemoContext, autoencoder, X_test: np.ndarray) -> None:
-    from ..plotting import ImageReconstructionDisplay, TrainingHistoryDisplay
+    from ..plotting import ImageReconstructionDisplay
 
     figure = new_figure((10, 2.6))
     ImageReconstructionDisplay.from_estimator(
@@ -122,8 +117,4 @@ def _plot(ctx: DemoContext, autoencoder, X_test: np.ndarray) -> None:
     figure.suptitle("test digits (top) and their reconstructions from a 64-wide code (bottom)")
     save_figure(ctx, figure, "reconstructions.png")
 
-    figure = new_figure((6, 4))
-    ax = figure.add_subplot()
-    TrainingHistoryDisplay.from_estimator(autoencoder, ax=ax, log_scale=True)
-    ax.set_title(f"learning curve ({autoencoder.loss} loss)")
-    save_figure(ctx, figure, "learning_curve.png")
+    save_learning_curve(ctx, autoencoder, f"learning curve ({autoencoder.loss} loss)")
