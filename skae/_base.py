@@ -445,13 +445,17 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         X = self._check_input(X, reset=False)
         return X, X.dtype
 
-    def _bulk_error_terms(self):
-        """``(scale, shift, weights, square)`` for the dense engine's one-graph row errors
-        of large chunks (``DenseChain.bulk_row_errors``), or None where it does not apply."""
+    def _input_affine(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(scale, shift)`` with ``_preprocess(X) == X * scale + shift``: the form in which
+        the dense engine's one-graph passes of large chunks take the preprocessing; None when
+        the engine has none (``DenseChain.bulk_row_errors`` / ``bulk_scaled_call``)."""
         if not hasattr(self._passes.reconstruct, "bulk_row_errors"):
             return None
-        ones, zeros = np.ones(self.n_features_in_), np.zeros(self.n_features_in_)
-        return ones, zeros, ones, self._error_kind() != "mae"
+        return np.ones(self.n_features_in_), np.zeros(self.n_features_in_)
+
+    def _error_weights(self) -> np.ndarray:
+        """Per-feature weights of the row-mean error (all ones here)."""
+        return np.ones(self.n_features_in_)
 
     def _in_working_precision(self, rows: np.ndarray) -> np.ndarray:
         """A chunk in the precision the network pass will compute it in, converted once up
@@ -475,16 +479,15 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         """
         X, dtype = self._validated(X)
         passes = self._passes
-
-        fused = self._bulk_error_terms()
         chain = passes.reconstruct
+        affine = self._input_affine()
 
         def recon(rows):  # chunk by chunk, preprocessing included: bounded temporary memory
-            if fused is not None and rows.shape[0] > chain.numpy_max_rows:
-                scale, shift = fused[:2]  # z = x * scale + shift; x = (z - shift) / scale
+            if affine is not None and rows.shape[0] > chain.numpy_max_rows:
+                scale, shift = affine  # z = x * scale + shift, so x = (z - shift) / scale
                 return chain.bulk_scaled_call(rows, scale, shift, 1.0 / scale, -shift / scale)
             rows = self._in_working_precision(rows)
-            return self._postprocess(passes.reconstruct(self._preprocess(rows)))
+            return self._postprocess(chain(self._preprocess(rows)))
 
         out = apply_batched(recon, X, passes.row_bytes, check_finite=True)
         return out.astype(dtype, copy=False)
@@ -515,15 +518,16 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         """
         X, _ = self._validated(X)
         passes = self._passes
-
-        fused = None if per_feature else self._bulk_error_terms()
+        chain = passes.reconstruct
+        affine = None if per_feature else self._input_affine()
+        if affine is not None:
+            weights, square = self._error_weights(), self._error_kind() != "mae"
 
         def errors(rows):  # chunk by chunk: no full-size reconstruction is ever held
-            chain = passes.reconstruct
-            if fused is not None and rows.shape[0] > chain.numpy_max_rows:
-                return chain.bulk_row_errors(rows, *fused)
+            if affine is not None and rows.shape[0] > chain.numpy_max_rows:
+                return chain.bulk_row_errors(rows, *affine, weights, square)
             rows = self._preprocess(self._in_working_precision(rows))
-            return self._row_errors(passes.reconstruct(rows), rows, per_feature=per_feature)
+            return self._row_errors(chain(rows), rows, per_feature=per_feature)
 
         row_bytes = passes.row_bytes + 16 * self.n_features_in_
         return apply_batched(errors, X, row_bytes, check_finite=True)

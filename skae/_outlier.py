@@ -263,16 +263,16 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         out /= self.scale_.astype(X.dtype, copy=False)
         return out
 
-    def _bulk_error_terms(self):
-        terms = super()._bulk_error_terms()
-        if terms is None:
-            return None
-        scale, shift, weights, square = terms
-        if getattr(self, "scale_", None) is not None:  # (X - center_) / scale_
-            scale, shift = 1.0 / self.scale_, -self.center_ / self.scale_
-        if getattr(self, "feature_error_scale_", None) is not None:
-            weights = 1.0 / self.feature_error_scale_
-        return scale, shift, weights, square
+    def _input_affine(self):
+        affine = super()._input_affine()
+        if affine is None or getattr(self, "scale_", None) is None:
+            return affine
+        return 1.0 / self.scale_, -self.center_ / self.scale_  # (X - center_) / scale_
+
+    def _error_weights(self) -> np.ndarray:
+        if getattr(self, "feature_error_scale_", None) is None:
+            return super()._error_weights()
+        return 1.0 / self.feature_error_scale_  # the divisors of _row_errors
 
     def _postprocess(self, X: np.ndarray) -> np.ndarray:
         if getattr(self, "scale_", None) is None:
