@@ -97,10 +97,12 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         works, and errors are measured, in the scaled space; :meth:`reconstruct` returns
         rows in the input's units. ``None`` feeds X to the network as it is.
     error_normalization : bool, default=True
-        Divide each feature's squared (or absolute) error by that feature's mean error on
-        the training rows before averaging over features, so that no single hard-to-
-        reconstruct feature dominates the score. Applies to :meth:`score_samples`,
-        :meth:`reconstruction_error` (also with ``per_feature=True``) and the threshold.
+        Divide each feature's squared (or absolute) error by that feature's typical error
+        on the training rows (its median, plus a small floor) before averaging over
+        features, so that no single hard-to-reconstruct feature dominates the score. The
+        median is robust to the anomalies among unlabelled training rows. Applies to
+        :meth:`score_samples`, :meth:`reconstruction_error` (also with
+        ``per_feature=True``) and the threshold.
     {shared_parameters}
 
     Attributes
@@ -115,8 +117,8 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     scale_ : ndarray of shape (n_features_in_,) or None
         Per-feature divisors of ``scaling="robust"``; None without scaling.
     feature_error_scale_ : ndarray of shape (n_features_in_,) or None
-        Mean training error of each feature (plus a tiny floor), the divisors of
-        ``error_normalization``; None when it is off.
+        Median training error of each feature plus a floor (1e-3 of the median feature's),
+        the divisors of ``error_normalization``; None when it is off.
     {shared_attributes}
 
     See Also
@@ -282,9 +284,15 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     def _fit_scoring(self, recon: np.ndarray, X_target: np.ndarray) -> None:
         self.feature_error_scale_ = None
         if self.error_normalization:
-            mean = self._row_errors(recon, X_target, per_feature=True).mean(axis=0)
-            floor = 1e-6 * float(mean.mean()) + np.finfo(np.float64).tiny
-            self.feature_error_scale_ = mean + floor
+            errors = self._row_errors(recon, X_target, per_feature=True)
+            # the median, not the mean: the anomalies among the training rows (unsupervised
+            # training) must not set the scale. The floor, a fraction of the typical
+            # feature's median, bounds the weight of a feature that almost every row
+            # reconstructs exactly.
+            typical = np.median(errors, axis=0)
+            floor = (1e-3 * float(np.median(typical)) + 1e-6 * float(errors.mean())
+                     + np.finfo(np.float64).tiny)
+            self.feature_error_scale_ = typical + floor
 
     def _row_errors(self, recon: np.ndarray, X: np.ndarray, per_feature: bool = False):
         errors = super()._row_errors(recon, X, per_feature=True)
