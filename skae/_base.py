@@ -37,6 +37,7 @@ from ._compat import _PatchedBaseWrapper
 from ._inference import ForwardPasses, apply_batched
 from ._memory import fit_network
 from ._serialization import (
+    copy_network,
     network_from_bytes,
     network_to_bytes,
     restore_network_state,
@@ -337,6 +338,9 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             raise TypeError(
                 f"`model` must return a keras.Model, got {type(network).__name__}"
             )
+        if network is self.model:  # pre-built: train a copy, never the caller's object
+            split_autoencoder(network)  # a clear error first, as for any network
+            network = copy_network(network)
         return network
 
     def _compile_kwargs(self) -> dict:

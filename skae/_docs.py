@@ -13,7 +13,9 @@ _FRAGMENTS = {
         take ``meta`` - a dict with ``n_features_in_``, ``input_shape``,
         ``hidden_layer_sizes``, ``n_components`` and the integer ``random_state`` - and
         ``model__``-routed parameters) returning a ``keras.Model`` that chains two
-        sub-models named ``"encoder"`` and ``"decoder"``.
+        sub-models named ``"encoder"`` and ``"decoder"``, or such a model itself. A
+        pre-built model is never trained in place: every ``fit`` trains a copy of it (its
+        current weights, its compile settings if compiled) as ``model_``.
     architecture : {"dense", "conv2d"}, default="dense"
         ``"dense"``: fully connected layers. ``"conv2d"``: strided convolutions and
         transposed convolutions over images given as flat rows of ``input_shape``.

@@ -14,7 +14,8 @@ it. "The same" is decided by a key hashed from
 
 Networks are cached only when they are reproducible: a fresh fit (not a ``warm_start``
 continuation or a ``partial_fit`` of a fitted estimator) with an int ``random_state`` and
-a ``model`` that is not a pre-built ``keras.Model`` (training changes that one in place).
+a ``model`` that is not a pre-built ``keras.Model`` (its weights and compile settings are
+not part of the key).
 
 The cache is a directory, ``<location>/skae-networks/``, of ``<key>.keras`` files (the
 trained network with its optimizer state, loaded in Keras's safe mode, so nothing in the
@@ -92,7 +93,7 @@ def cache_directory(memory) -> str | None:
 def _key_value(value):
     """A hashable stand-in for a parameter value that is stable across processes."""
     if isinstance(value, keras.Model):
-        raise _Uncacheable("a pre-built keras.Model is trained in place")
+        raise _Uncacheable("a pre-built keras.Model is not hashed into the key")
     if isinstance(value, (list, tuple)):
         return type(value).__name__, [_key_value(v) for v in value]
     if isinstance(value, dict):

@@ -1,7 +1,8 @@
 """Keras networks to and from bytes in Keras's own ``.keras`` format, loaded in safe mode.
 
 Also in-memory snapshots of a network's variables and optimizer state, which ``fit`` uses
-to roll a network back when training fails or is interrupted.
+to roll a network back when training fails or is interrupted, and independent copies of a
+caller's pre-built network, which ``fit`` trains instead of the caller's object.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from keras.src.saving import saving_lib
 from keras.src.saving.serialization_lib import SafeModeScope
 
 __all__ = [
+    "copy_network",
     "network_from_bytes",
     "network_to_bytes",
     "restore_network_state",
@@ -60,3 +62,36 @@ def restore_network_state(snapshot: list[tuple[object, np.ndarray]]) -> None:
     """Assign the values of :func:`snapshot_network_state` back to their variables."""
     for variable, value in snapshot:
         variable.assign(value)
+
+
+def copy_network(model: keras.Model) -> keras.Model:
+    """An independent copy of ``model``: new layers with its current weights, compiled as
+    it is (with a fresh optimizer of the same configuration), or not compiled if it is not.
+
+    ``keras.models.clone_model`` alone would recompile the copy from the *serialised*
+    compile configuration, which fails for an unregistered custom loss or metric; the copy
+    is cloned uncompiled here (through a functional twin that shares the original's graph
+    and is itself never compiled) and compiled with the caller's own compile arguments.
+    Nothing of ``model`` is changed.
+    """
+    twin = keras.Model(model.inputs, model.outputs, name=model.name)
+    copy = keras.models.clone_model(twin)
+    copy.set_weights(model.get_weights())
+    config = getattr(model, "_compile_config", None)
+    if model.compiled and config is not None:
+        kwargs = dict(config.config)
+        optimizer = kwargs.get("optimizer")
+        if isinstance(optimizer, keras.optimizers.Optimizer):  # never share its state
+            kwargs["optimizer"] = type(optimizer).from_config(optimizer.get_config())
+        for key in ("metrics", "weighted_metrics"):
+            if isinstance(kwargs.get(key), (list, tuple)):
+                kwargs[key] = [_fresh_metric(m) for m in kwargs[key]]
+        copy.compile(**kwargs)
+    return copy
+
+
+def _fresh_metric(metric):
+    """A new metric object of the same configuration (metric objects carry state)."""
+    if isinstance(metric, keras.metrics.Metric):
+        return type(metric).from_config(metric.get_config())
+    return metric

@@ -140,6 +140,46 @@ def test_user_model_without_encoder_and_decoder_is_refused(data):
         AutoencoderTransformer(model=build, epochs=1).fit(data)
 
 
+def _squared_error(y_true, y_pred):  # a custom loss Keras cannot deserialise by name
+    import keras
+
+    return keras.ops.mean((y_true - y_pred) ** 2, axis=-1)
+
+
+def _prebuilt(compiled: bool):
+    import keras
+
+    from skae._builders import build_dense_autoencoder
+
+    network = build_dense_autoencoder(6, hidden_layer_sizes=(8,), n_components=2, seed=0)
+    if compiled:
+        network.compile(optimizer=keras.optimizers.Adam(0.02), loss=_squared_error,
+                        metrics=[keras.metrics.MeanAbsoluteError()])
+    return network
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_prebuilt_model_is_copied_not_trained_in_place(data, compiled):
+    network = _prebuilt(compiled)
+    before = [w.copy() for w in network.get_weights()]
+    est = AutoencoderTransformer(model=network, epochs=3, random_state=0).fit(data)
+    assert est.model_ is not network
+    def same(weights):
+        return all(np.array_equal(a, b) for a, b in zip(before, weights, strict=True))
+
+    assert same(network.get_weights())
+    assert network.compiled is compiled  # the caller's object was not compiled either
+    assert not same(est.model_.get_weights())
+    if compiled:  # the caller's compile settings, with an optimizer of its own
+        assert est.model_.loss is _squared_error
+        assert est.model_.optimizer is not network.optimizer
+        assert float(est.model_.optimizer.learning_rate) == pytest.approx(0.02)
+        assert int(network.optimizer.iterations) == 0
+    # every fit starts from the caller's weights: a refit is the same fit
+    first = est.transform(data)
+    np.testing.assert_allclose(est.fit(data).transform(data), first, rtol=1e-5, atol=1e-6)
+
+
 def test_routed_optimizer_and_callbacks(data):
     import keras
 
