@@ -339,7 +339,6 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
                 f"`model` must return a keras.Model, got {type(network).__name__}"
             )
         if network is self.model:  # pre-built: train a copy, never the caller's object
-            split_autoencoder(network)  # a clear error first, as for any network
             network = copy_network(network)
         return network
 

@@ -138,6 +138,8 @@ def test_user_model_without_encoder_and_decoder_is_refused(data):
 
     with pytest.raises(ValueError, match="named 'encoder' and 'decoder'"):
         AutoencoderTransformer(model=build, epochs=1).fit(data)
+    with pytest.raises(ValueError, match="named 'encoder' and 'decoder'"):  # pre-built
+        AutoencoderTransformer(model=build({"n_features_in_": 6}), epochs=1).fit(data)
 
 
 def _squared_error(y_true, y_pred):  # a custom loss Keras cannot deserialise by name
