@@ -39,7 +39,6 @@ from skae import (  # noqa: E402
     DenoisingAutoencoder,
     ReconstructionOutlierDetector,
 )
-from skae._builders import build_dense_autoencoder  # noqa: E402
 from skae._inference import chunk_rows  # noqa: E402
 
 N_FEATURES = 100
@@ -253,10 +252,21 @@ def _extra_memory(det, X) -> None:
 
 
 # ---------------------------------------------------------------------------- 3. fit
+def _raw_dense_autoencoder(n_in, hidden, n_components, seed) -> keras.Model:
+    """The dense architecture skae builds (relu hidden layers, linear code and output),
+    written in plain Keras."""
+    init = keras.initializers.GlorotUniform(seed=seed)
+    widths = [*hidden, n_components, *reversed(hidden)]
+    activations = ["relu"] * len(hidden) + ["linear"] + ["relu"] * len(hidden)
+    inputs = keras.Input((n_in,))
+    x = inputs
+    for width, activation in zip(widths, activations, strict=True):
+        x = keras.layers.Dense(width, activation=activation, kernel_initializer=init)(x)
+    return keras.Model(inputs, keras.layers.Dense(n_in, kernel_initializer=init)(x))
+
+
 def _raw_keras_fit(X32, hidden, n_components, epochs, batch_size, seed, build=True):
-    model = build_dense_autoencoder(
-        X32.shape[1], hidden_layer_sizes=hidden, n_components=n_components, seed=seed
-    )
+    model = _raw_dense_autoencoder(X32.shape[1], hidden, n_components, seed)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
     start = time.perf_counter()
     model.fit(X32, X32, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
