@@ -195,6 +195,21 @@ def test_key_ignores_only_non_network_parameters(X, fast_params):
                 _key(AutoencoderTransformer(**fast_params), X)}) == 5
 
 
+def test_key_reads_the_non_network_parameters_the_class_declares(X, fast_params):
+    """The cache names no estimator: a class that declares a parameter non-network (here
+    a subclass declaring ``n_components`` so, for the test) gets keys that ignore it."""
+
+    class Declaring(AutoencoderTransformer):
+        _non_network_params = AutoencoderTransformer._non_network_params | {"n_components"}
+
+    assert "contamination" in ReconstructionOutlierDetector._non_network_params
+    assert "contamination" not in AutoencoderTransformer._non_network_params
+    est = Declaring(**fast_params)
+    assert _key(clone(est).set_params(n_components=3), X) == _key(est, X)
+    plain = AutoencoderTransformer(**fast_params)
+    assert _key(clone(plain).set_params(n_components=3), X) != _key(plain, X)
+
+
 def test_denoiser_key_tells_corrupted_fits_from_given_pairs(X, fast_params):
     dae = DenoisingAutoencoder(**fast_params)
     assert _key(dae, X) != _key(dae, X, X.copy())  # fit(X) corrupts; fit(X, X) does not
