@@ -504,8 +504,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
 
     def _element_errors(self, recon: np.ndarray, Z: np.ndarray) -> np.ndarray:
         """float64 error of every value of the reconstruction ``recon`` of ``Z``."""
-        return element_errors(recon.astype(np.float64, copy=False), Z,
-                              self._error_kind() != "mae")
+        return element_errors(recon, Z, self._error_kind() != "mae")
 
     def reconstruction_error(self, X, per_feature: bool = False) -> np.ndarray:
         """Reconstruction error of each row (squared error, or absolute with ``loss="mae"``).

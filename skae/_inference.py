@@ -57,7 +57,10 @@ class _Inference:
 
 
 def element_errors(recon, target, square: bool):
-    """Squared (``square``) or absolute error of every value: numpy arrays or tensors."""
+    """Squared (``square``) or absolute error of every value: numpy arrays (computed in
+    float64, so that float32 rows of large magnitude do not overflow) or tensors."""
+    if isinstance(recon, np.ndarray):
+        recon = recon.astype(np.float64, copy=False)
     diff = recon - target
     return diff * diff if square else abs(diff)
 
@@ -148,7 +151,9 @@ class _Engines:
         """``combined`` on the rows of X, in numpy or in the graph by the chunk's size."""
         if X.shape[0] <= self.numpy_max_rows:
             dtype = np.float32 if X.dtype == np.float32 else np.float64
-            return combined(self._chain.numpy_call, X, *vectors.get(dtype))
+            center, scale, _ = vectors.get(dtype)
+            error_scale = vectors.get(np.float64)[2]  # errors are float64 in numpy
+            return combined(self._chain.numpy_call, X, center, scale, error_scale)
         function = self.function(combined, X.dtype)
         return function(tf.convert_to_tensor(X), *vectors.get(self.graph_dtype)).numpy()
 
@@ -290,7 +295,9 @@ def chunk_rows(n_samples: int, row_bytes: int) -> int:
 
 def _finite(out: np.ndarray) -> np.ndarray:
     """``out``, or a ValueError if the network overflowed on some of these rows."""
-    if not np.isfinite(out).all():
+    # One pass, no temporary: the float64 sum of finite float32 values is finite, and a
+    # NaN or an infinity makes it NaN or infinite. Only a non-finite sum is looked into.
+    if not np.isfinite(out.sum(dtype=np.float64)) and not np.isfinite(out).all():
         precision = "float32" if out.dtype == np.float32 else "floating-point"
         raise ValueError(
             "The network's output is not finite (overflow) for some rows: their values are "
