@@ -20,7 +20,6 @@ from tensorflow.python.framework import config as tf_config
 from skae import AutoencoderTransformer, ReconstructionOutlierDetector
 from skae._compat import _forbid_global_seeding, route_params, unflatten_params
 
-
 _SNAPSHOT = """
 import keras, scikeras.wrappers as w
 def snapshot():

@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 
 import skae._base
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector
-from skae._builders import build_dense_autoencoder
+from skae._architectures import build_dense_autoencoder
 from skae._memory import _NetworkStore, _Uncacheable, cache_directory, network_key
 
 
