@@ -113,8 +113,9 @@ def test_dropout_acts_in_training_only(data):
 
 def test_metrics_are_recorded_in_history(data):
     est = AutoencoderTransformer(**fast(metrics=["mae"])).fit(data)
-    assert len(est.history_["mae"]) == len(est.history_["val_mae"]) == est.n_iter_
-    assert est.history_["mae"] != est.history_["loss"]
+    mae, val_mae = est.history_["mean_absolute_error"], est.history_["val_mean_absolute_error"]
+    assert len(mae) == len(val_mae) == est.n_iter_
+    assert mae != est.history_["loss"]
 
 
 def test_routed_loss_and_compile_parameters_reach_keras(data):
