@@ -18,8 +18,9 @@ import keras
 from keras import layers
 
 from ._layers import Seeds, chain, initializer
+from ._spec import Architecture
 
-__all__ = ["build_conv_autoencoder"]
+__all__ = ["build_conv_autoencoder", "conv_architecture"]
 
 #: convolution, transposed convolution, spatial dropout and cropping layers, by rank
 _LAYERS = {
@@ -98,11 +99,43 @@ def build_conv_autoencoder(
     seed: int,
     reshape_name: str,
 ) -> keras.Model:
-    """Build the autoencoder for rows of ``shape`` = ``(*spatial_sizes, channels)``.
+    """Build a convolutional autoencoder for rows that hold one signal or image each.
 
-    ``n_components=None`` makes the code the flattened last feature map; an int adds a
-    dense bottleneck of that width. ``dropout`` is spatial dropout after each strided
-    convolution (training only).
+    Parameters
+    ----------
+    shape : sequence of int
+        ``(length, channels)`` of a signal or ``(height, width, channels)`` of an image;
+        a row holds its values in that order (C order).
+    filters : sequence of int
+        Filters of the strided convolutions of the encoder; ``filters[0]`` also sets the
+        width of the two full-resolution convolutions.
+    n_components : int or None
+        ``None``: the code is the flattened last feature map. An int adds a dense
+        bottleneck of that width.
+    kernel_size : int
+        Width of every convolution kernel along each spatial axis.
+    activation, output_activation : str
+        Activations of the hidden convolutions and of the output.
+    dropout : float
+        Spatial dropout rate after each strided convolution (training only).
+    seed : int
+        Seed of the initialisers and dropout layers.
+    reshape_name : str
+        Name of the encoder's layer that turns rows into signals or images.
+
+    Returns
+    -------
+    autoencoder : keras.Model
+        Flat rows in and out, chaining the sub-models ``"encoder"`` and ``"decoder"``.
+
+    Examples
+    --------
+    >>> from skae._architectures import build_conv_autoencoder
+    >>> ae = build_conv_autoencoder(
+    ...     (140, 1), filters=(8, 4), n_components=None, kernel_size=7, activation="relu",
+    ...     output_activation="linear", dropout=0.0, seed=0, reshape_name="to_signal")
+    >>> ae.get_layer("encoder").output_shape, ae.output_shape
+    ((None, 140), (None, 140))
     """
     if len(filters) == 0:
         raise ValueError("filters (hidden_layer_sizes) must have at least one entry.")
@@ -117,3 +150,26 @@ def build_conv_autoencoder(
         n_components is not None, output_activation=output_activation, **common,
     )
     return chain(math.prod(shape), encoder, decoder)
+
+
+def _default_sizes(n_features: int) -> tuple[tuple[int, ...], None]:
+    return (32, 16), None  # the code is the last feature map
+
+
+def conv_architecture(name: str, *, rank: int, kernel_size: int, reshape_name: str,
+                      **entry) -> Architecture:
+    """The registry entry of the convolutional architecture of ``rank`` spatial axes.
+
+    An ``input_shape`` of ``rank`` sizes gets one channel; without ``input_shape`` a row is
+    one signal of one channel. ``entry`` holds the other :class:`Architecture` fields.
+    """
+
+    def build(n_features, input_shape, hidden, n_components, *, code_activation, **options):
+        shape = (n_features,) if input_shape is None else tuple(int(s) for s in input_shape)
+        return build_conv_autoencoder(
+            (*shape, 1) if len(shape) == rank else shape, filters=hidden,
+            n_components=n_components, kernel_size=kernel_size, reshape_name=reshape_name,
+            **options,
+        )
+
+    return Architecture(name=name, build=build, default_sizes=_default_sizes, **entry)
