@@ -41,7 +41,7 @@ _FRAGMENTS = {
         convolutional architectures).
     n_components : int or None, default=None
         Width of the code. ``None``: about the square root of the feature count, between
-        2 and 32 (for ``"conv1d"`` and ``"conv2d"``, the flattened last feature map).
+        2 and 32 (for ``"conv2d"``, the flattened last feature map).
     activation : str, default="relu"
         Activation of the hidden layers.
     output_activation : str, default="linear"

@@ -55,7 +55,8 @@ def test_conv1d_rows_are_one_channel_signals(Est):
     est = Est(**CONV1D).fit(X)
     assert est.encoder_.get_layer("to_signal").output.shape[1:] == (32, 1)
     assert any(isinstance(layer, keras.layers.Conv1D) for layer in est.encoder_.layers)
-    assert est.n_components_ == 16 * 4  # one stride of 2, 4 filters
+    assert est.n_components_ == 6  # the dense default: ceil(sqrt(32))
+    assert est.encoder_.get_layer("code").output.shape[1:] == (6,)
     assert est.reconstruct(X).shape == X.shape
     assert est.score_samples(X).shape == (40,)
 
@@ -73,14 +74,14 @@ def test_conv1d_with_channels_and_a_dense_code(Est):
 
 def test_conv1d_training_reduces_the_error_on_sines():
     X = _sines(200, 32)
-    params = fast(architecture="conv1d", hidden_layer_sizes=(8, 4), n_components=None,
+    params = fast(architecture="conv1d", hidden_layer_sizes=(8, 4), n_components=8,
                   early_stopping=False, learning_rate=3e-3)
     untrained = AutoencoderTransformer(**{**params, "epochs": 1}).fit(X)
     trained = AutoencoderTransformer(**{**params, "epochs": 40}).fit(X)
     baseline = np.mean((X - X.mean(axis=0)) ** 2)
     trained_error = trained.reconstruction_error(X).mean()
     assert trained_error < 0.3 * untrained.reconstruction_error(X).mean()
-    assert trained_error < 0.1 * baseline
+    assert trained_error < 0.25 * baseline  # the feature means: 1.0 x baseline
     assert trained.history_["loss"][-1] < 0.2 * trained.history_["loss"][0]
 
 

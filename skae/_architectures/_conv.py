@@ -152,8 +152,9 @@ def build_conv_autoencoder(
     return chain(math.prod(shape), encoder, decoder)
 
 
-def _default_sizes(n_features: int) -> tuple[tuple[int, ...], None]:
-    return (32, 16), None  # the code is the last feature map
+def feature_map_code(n_features: int) -> tuple[tuple[int, ...], None]:
+    """Default sizes: filters (32, 16), and the last feature map as the code."""
+    return (32, 16), None
 
 
 def conv_architecture(name: str, *, rank: int, kernel_size: int, reshape_name: str,
@@ -161,7 +162,8 @@ def conv_architecture(name: str, *, rank: int, kernel_size: int, reshape_name: s
     """The registry entry of the convolutional architecture of ``rank`` spatial axes.
 
     An ``input_shape`` of ``rank`` sizes gets one channel; without ``input_shape`` a row is
-    one signal of one channel. ``entry`` holds the other :class:`Architecture` fields.
+    one signal of one channel. ``entry`` holds the other :class:`Architecture` fields;
+    ``default_sizes`` is :func:`feature_map_code` unless given.
     """
 
     def build(n_features, input_shape, hidden, n_components, *, code_activation, **options):
@@ -172,4 +174,4 @@ def conv_architecture(name: str, *, rank: int, kernel_size: int, reshape_name: s
             **options,
         )
 
-    return Architecture(name=name, build=build, default_sizes=_default_sizes, **entry)
+    return Architecture(name=name, build=build, **{"default_sizes": feature_map_code, **entry})
