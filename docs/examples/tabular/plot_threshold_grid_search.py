@@ -77,10 +77,11 @@ print(results.sort_values("mean_test_score", ascending=False).round(3))
 # %%
 import matplotlib.pyplot as plt
 
-ax = results["mean_test_score"].plot.barh(xerr=results["std_test_score"], figsize=(7, 4))
+fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+results["mean_test_score"].plot.barh(xerr=results["std_test_score"], ax=ax)
+ax.set_xlim(0.5, 1)
 ax.set_xlabel("balanced accuracy (3-fold mean and std)")
 ax.set_ylabel("")
-plt.tight_layout()
 
 # %%
 # On the held-out rows

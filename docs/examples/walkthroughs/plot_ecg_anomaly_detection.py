@@ -86,7 +86,7 @@ import matplotlib.pyplot as plt
 
 from skae.plotting import SignalReconstructionDisplay
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), sharey=True, layout="constrained")
 for ax, label, name in zip(axes, (1, 0), ("normal", "abnormal"), strict=True):
     rows = np.flatnonzero(y_test == label)
     row = rows[np.argsort(errors[rows])[len(rows) // 2]]
