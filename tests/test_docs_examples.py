@@ -106,6 +106,20 @@ def test_the_readme_and_the_guide_have_examples():
     assert sum(counts.values()) >= 20
 
 
+def test_the_api_reference_lists_every_public_name():
+    import skae
+    import skae.datasets
+    import skae.plotting
+
+    listed = set(re.findall(r"^   (\w+)$", (ROOT / "docs" / "api.rst").read_text("utf-8"), re.M))
+    public = {
+        name for module in (skae, skae.datasets, skae.plotting)
+        for name in module.__all__ if not name.startswith("_")
+    }
+    assert sorted(public - listed) == []
+    assert {"ReconstructionOutlierDetector", "load_ecg5000", "ErrorHistogramDisplay"} <= listed
+
+
 @pytest.mark.parametrize(
     "path", _markdown_files(), ids=lambda p: p.relative_to(ROOT).as_posix()
 )
