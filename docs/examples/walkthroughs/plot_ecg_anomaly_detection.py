@@ -8,8 +8,8 @@ unusual. This is the classic recipe of the TensorFlow autoencoder tutorial, done
 detector contract: ``predict`` gives +1 (normal) or -1 (outlier) and ``score_samples``
 is higher for more normal beats.
 
-``skae demo ecg`` runs the full walkthrough in one command (it also chooses a threshold
-by grid search); :doc:`/walkthroughs` quotes its figures, measured by
+``skae demo ecg`` runs the full walkthrough in one command; :doc:`/walkthroughs` quotes
+its figures, measured by
 ``python benchmarks/seed_walkthroughs.py --walkthroughs ecg``.
 This page is also available :doc:`in Chinese (中文) </zh/ecg5000>`.
 """
