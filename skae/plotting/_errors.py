@@ -75,6 +75,15 @@ class ErrorHistogramDisplay:
     0.5
     >>> [t.get_text() for t in disp.ax_.get_legend().get_texts()]
     ['normal (n=3)', 'abnormal (n=2)', 'threshold = 0.5']
+
+    From a fitted outlier detector, whose threshold is drawn:
+
+    >>> from skae import ReconstructionOutlierDetector
+    >>> X = np.random.default_rng(0).normal(size=(100, 4))
+    >>> detector = ReconstructionOutlierDetector(epochs=2, random_state=0).fit(X)
+    >>> disp = ErrorHistogramDisplay.from_estimator(detector, X, bins=10)
+    >>> bool(disp.threshold_line_.get_xdata()[0] == detector.threshold_)
+    True
     """
 
     def __init__(

@@ -65,6 +65,16 @@ class TrainingHistoryDisplay:
     ['loss', 'val_loss']
     >>> disp.best_epoch_
     3
+
+    From a fitted estimator's ``history_``:
+
+    >>> import numpy as np
+    >>> from skae import AutoencoderTransformer
+    >>> X = np.random.default_rng(0).normal(size=(100, 4))
+    >>> ae = AutoencoderTransformer(epochs=3, early_stopping=False, random_state=0).fit(X)
+    >>> disp = TrainingHistoryDisplay.from_estimator(ae)
+    >>> sorted(disp.lines_), len(disp.lines_["loss"].get_xdata())
+    (['loss'], 3)
     """
 
     def __init__(

@@ -193,6 +193,14 @@ class ImageReconstructionDisplay:
     (2, 3)
     >>> [ax.get_ylabel() for ax in disp.axes_[:, 0]]
     ['original', 'reconstruction']
+
+    From a fitted autoencoder, which reconstructs the images itself:
+
+    >>> from skae import AutoencoderTransformer
+    >>> ae = AutoencoderTransformer(n_components=2, epochs=2, random_state=0).fit(X)
+    >>> disp = ImageReconstructionDisplay.from_estimator(ae, X, n_images=2, image_shape=(4, 4))
+    >>> disp.images_.shape
+    (2, 2)
     """
 
     def __init__(

@@ -99,6 +99,15 @@ class SignalReconstructionDisplay:
     >>> disp = SignalReconstructionDisplay.from_predictions(x, 0.8 * x)
     >>> [t.get_text() for t in disp.ax_.get_legend().get_texts()]
     ['input', 'reconstruction', 'error']
+
+    From a fitted autoencoder, for one row of ``X``:
+
+    >>> from skae import AutoencoderTransformer
+    >>> X = np.sin(np.linspace(0, 2 * np.pi, 50) + np.arange(40)[:, None] / 10)
+    >>> ae = AutoencoderTransformer(n_components=2, epochs=2, random_state=0).fit(X)
+    >>> disp = SignalReconstructionDisplay.from_estimator(ae, X, index=3)
+    >>> disp.ax_.get_lines()[0].get_ydata().shape
+    (50,)
     """
 
     def __init__(
