@@ -4,8 +4,9 @@
 or a Dask DataFrame, each returns the lazy Dask counterpart of its NumPy result: the rows
 are scored block by block (``map_blocks`` / ``map_partitions``, with the output's dtype and
 shape declared up front, so building the graph computes nothing), and the fitted estimator
-travels as one key of the graph - pickled once when the method is called, unpickled once
-per worker, never once per block. Any other input takes the ordinary in-memory path.
+travels as one key of the graph - sent to each worker once, never once per block. As with
+any lazy result, compute it before refitting the estimator. Any other input takes the
+ordinary in-memory path.
 
 Dask is imported only when a Dask collection arrives (it cannot be one unless Dask is
 already imported), so importing skae never imports Dask; a missing or too old Dask gives
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import pickle
 import sys
 from collections.abc import Iterator
 
@@ -170,9 +170,9 @@ def map_rows(estimator, method: str, X, *args, **kwargs):
     # the same checks as in memory, on a stand-in row, before any graph is built
     sample = getattr(estimator, method)(_stand_in(X, frame), *args, **kwargs)
     sample = np.asarray(sample)
-    frozen = dask.delayed(pickle.loads, pure=True)(
-        pickle.dumps(estimator, protocol=pickle.HIGHEST_PROTOCOL)
-    )
+    # one key of the graph: pickled once when a cluster receives the graph, then fetched
+    # once by each worker that needs it; the threaded scheduler uses it as it is
+    frozen = dask.delayed(estimator, pure=False, traverse=False)
     call = (method, args, kwargs, sample.dtype, sample.shape[1:])
     if frame:
         return _map_partitions(estimator, X, frozen, call)

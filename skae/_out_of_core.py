@@ -70,18 +70,20 @@ class RowBlocks:
         return len(self._parts)
 
     def iterate(self, order) -> Iterator:
-        """Yield the computed blocks in ``order``, computing the next one meanwhile."""
+        """Yield the computed blocks in ``order``, computing the next one meanwhile.
+
+        No reference to a yielded block is kept here, so the caller frees it by
+        dropping its own.
+        """
         order = list(order)
         if not order:
             return
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(self._parts[order[0]].compute)
             for nxt in [*order[1:], None]:
-                block = pending.result()
-                if nxt is not None:
-                    pending = pool.submit(self._parts[nxt].compute)
-                yield block
-                del block
+                box = [pending.result()]
+                pending = None if nxt is None else pool.submit(self._parts[nxt].compute)
+                yield box.pop()
 
 
 class _Scan:
@@ -97,12 +99,17 @@ class _Scan:
         self.n_rows += len(rows)
         self.low = min(self.low, float(rows.min()))
         self.high = max(self.high, float(rows.max()))
-        keys = np.concatenate([self._keys, self.rng.random(len(rows))])
+        keys = self.rng.random(len(rows))
+        if len(keys) > self.size:  # only a block's own bottom-k can enter the sample
+            keep = np.argpartition(keys, self.size - 1)[: self.size]
+            keys, rows = keys[keep], rows[keep]
+        keys = np.concatenate([self._keys, keys])
+        rows = np.asarray(rows, dtype=np.float64)
         pool = rows if self.sample is None else np.concatenate([self.sample, rows])
         if len(keys) > self.size:
             keep = np.argpartition(keys, self.size - 1)[: self.size]
             keys, pool = keys[keep], pool[keep]
-        self._keys, self.sample = keys, np.asarray(pool, dtype=np.float64)
+        self._keys, self.sample = keys, pool
 
 
 def _scan(estimator, blocks: RowBlocks, rng, *, reset: bool) -> _Scan:
@@ -122,8 +129,9 @@ def _batches(estimator, blocks: RowBlocks, batch_size: int, rng):
     def epoch():
         for block in blocks.iterate(rng.permutation(len(blocks))):
             # validated by the scan; the network trains in float32 whatever the input
-            rows = estimator._preprocess(np.asarray(block, dtype=np.float32))
-            rows = rows[rng.permutation(len(rows))]
+            rows = np.asarray(block, dtype=np.float32)
+            del block
+            rows = estimator._preprocess(rows[rng.permutation(len(rows))])
             for start in range(0, len(rows), batch_size):
                 batch = rows[start:start + batch_size]
                 yield batch, batch
@@ -197,7 +205,7 @@ def fit_out_of_core(estimator, X, y=None, *, continuing: bool, epochs):
         history = _train(estimator, blocks, scan, seed, rng, continuing=continuing,
                          epochs=epochs)
         _record_history(estimator, history, continuing)
-        _fit_statistics(estimator, X, scan)
+        _fit_statistics(estimator, blocks, scan)
     return estimator
 
 
@@ -250,7 +258,7 @@ def _record_history(estimator, history: dict, continuing: bool) -> None:
     estimator.n_iter_ = len(history.get("loss", []))
 
 
-def _fit_statistics(estimator, X, scan: _Scan) -> None:
+def _fit_statistics(estimator, blocks: RowBlocks, scan: _Scan) -> None:
     """Error scale and collapse check from the sample; the threshold from all rows."""
     sample = estimator._preprocess(scan.sample)
     recon = estimator._forward("reconstruct", sample)
@@ -263,6 +271,9 @@ def _fit_statistics(estimator, X, scan: _Scan) -> None:
     estimator._warn_if_collapsed(recon, sample)
     estimator._fit_scoring(recon, sample)
     if hasattr(estimator, "fit_threshold"):
-        dask, _, _ = import_dask()
-        (errors,) = dask.compute(estimator.reconstruction_error(X))
-        estimator._after_fit(np.asarray(errors))
+        errors, end = np.empty(scan.n_rows), 0
+        for block in blocks.iterate(range(len(blocks))):
+            if len(block):
+                errors[end:end + len(block)] = estimator.reconstruction_error(block)
+                end += len(block)
+        estimator._after_fit(errors)
