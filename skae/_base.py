@@ -34,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._builders import build_conv2d_autoencoder, build_dense_autoencoder, split_autoencoder
 from ._compat import _PatchedBaseWrapper
+from ._dask import fit_out_of_core, is_dask_collection
 from ._inference import ForwardPasses, apply_batched
 from ._memory import fit_network
 from ._serialization import (
@@ -206,6 +207,9 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         return self._fit(X, y, warm_start=True, epochs=1)
 
     def _fit(self, X, y, *, warm_start: bool, epochs: int):
+        if is_dask_collection(X):  # trained block by block: skae/_out_of_core.py
+            return fit_out_of_core(self, X, y, continuing=warm_start and hasattr(self, "model_"),
+                                   epochs=epochs)
         self._validate_params()
         continuing = warm_start and hasattr(self, "model_")
         snapshot = dict(vars(self))

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["dask_aware", "import_dask", "is_dask_collection"]
+__all__ = ["dask_aware", "fit_out_of_core", "import_dask", "is_dask_collection"]
 
 #: Methods that map rows to per-row outputs; each is wrapped when the class has it.
 SCORING_METHODS = (
@@ -82,39 +82,22 @@ def import_dask(*, dataframe: bool = False):
 
 
 def dask_aware(cls):
-    """Class decorator: the class's methods that take rows accept Dask collections.
+    """Class decorator: the class's scoring methods and ``fit_threshold`` accept Dask.
 
     Wraps each of :data:`SCORING_METHODS` that the class has as a plain method, so the
     class gains no method it did not have (scikeras's ``predict``, available only when
     the class defines its own, is left alone). A wrapped method given a Dask collection
-    returns a lazy Dask collection; ``fit_threshold`` also accepts an iterator of chunks;
-    ``fit`` and ``partial_fit`` train out of core (:mod:`skae._out_of_core`). Everything
-    else goes to the original method unchanged.
+    returns a lazy Dask collection; ``fit_threshold`` also accepts an iterator of chunks.
+    Everything else goes to the original method unchanged. (``fit`` and ``partial_fit``
+    are not wrapped, so that their warnings still point at the caller's line: the base
+    class hands Dask collections to :mod:`skae._out_of_core` itself.)
     """
     for name in SCORING_METHODS:
         if inspect.isfunction(inspect.getattr_static(cls, name, None)):
             setattr(cls, name, _lazy_on_dask(name, getattr(cls, name)))
     if inspect.isfunction(inspect.getattr_static(cls, "fit_threshold", None)):
         cls.fit_threshold = _chunked_threshold(cls.fit_threshold)
-    cls.fit = _out_of_core(cls.fit, partial=False)
-    cls.partial_fit = _out_of_core(cls.partial_fit, partial=True)
     return cls
-
-
-def _out_of_core(method, *, partial: bool):
-    @functools.wraps(method)
-    def fit(self, X, y=None):
-        if not is_dask_collection(X):
-            return method(self, X, y)
-        from ._out_of_core import fit_out_of_core
-
-        fitted = hasattr(self, "model_")
-        if partial:
-            return fit_out_of_core(self, X, y, continuing=fitted, epochs=1)
-        return fit_out_of_core(self, X, y, continuing=fitted and self.warm_start,
-                               epochs=self.epochs)
-
-    return fit
 
 
 def _lazy_on_dask(name: str, method):
@@ -237,3 +220,10 @@ def _partition(part, estimator, call, columns):
     if columns is None:
         return pd.Series(out, index=part.index)
     return pd.DataFrame(out, index=part.index, columns=columns)
+
+
+def fit_out_of_core(estimator, X, y, *, continuing: bool, epochs):
+    """Train on the Dask collection ``X`` block by block (see :mod:`skae._out_of_core`)."""
+    from ._out_of_core import fit_out_of_core as fit
+
+    return fit(estimator, X, y, continuing=continuing, epochs=epochs)

@@ -192,7 +192,7 @@ def fit_out_of_core(estimator, X, y=None, *, continuing: bool, epochs):
     if estimator.memory is not None:
         warnings.warn(
             f"{type(estimator).__name__}: memory caches networks trained in memory; an "
-            "out-of-core fit of a Dask collection is not cached.", UserWarning, stacklevel=3,
+            "out-of-core fit of a Dask collection is not cached.", UserWarning, stacklevel=4,
         )
     blocks = RowBlocks(X)
     with _unchanged_on_failure(estimator, continuing):
