@@ -1,0 +1,34 @@
+"""``distribute_strategy``: build and train the network under a ``tf.distribute.Strategy``.
+
+Keras places a network's variables where the strategy in scope says (mirrored on every
+device for ``MirroredStrategy``) and then trains it with that strategy: each global batch
+is split between the replicas and their gradients are summed. Inference needs no
+strategy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+__all__ = ["strategy_key", "strategy_scope"]
+
+
+def strategy_scope(strategy):
+    """``strategy.scope()``, or a context that does nothing when ``strategy`` is None.
+
+    Examples
+    --------
+    >>> with strategy_scope(None):
+    ...     pass
+    """
+    return contextlib.nullcontext() if strategy is None else strategy.scope()
+
+
+def strategy_key(strategy):
+    """What of a strategy the ``memory`` cache key holds: its class and replica count.
+
+    A strategy is a live TensorFlow object (it cannot be pickled, so not hashed); the
+    network it trains depends only on how many replicas split each batch.
+    """
+    cls = type(strategy)
+    return f"{cls.__module__}.{cls.__qualname__}", int(strategy.num_replicas_in_sync)
