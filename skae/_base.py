@@ -35,6 +35,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._builders import build_conv2d_autoencoder, build_dense_autoencoder, split_autoencoder
 from ._compat import _PatchedBaseWrapper
 from ._dask import fit_out_of_core, is_dask_collection
+from ._distribute import in_strategy_scope
 from ._inference import ForwardPasses, apply_batched
 from ._memory import fit_network
 from ._serialization import (
@@ -129,6 +130,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         "callbacks": [None, list, dict, keras.callbacks.Callback, type],
         "metrics": [None, list, dict, str, callable],
         "memory": [None, str, os.PathLike, HasMethods(["cache"])],
+        "distribute_strategy": [None, HasMethods(["scope"])],
     }
 
     # ------------------------------------------------------------------ tags and hooks
@@ -252,7 +254,8 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
                 )
 
             network, history = fit_network(  # trains, or loads the network `memory` cached
-                self, build_and_train, X_in, X_target, seed=seed, epochs=epochs,
+                self, in_strategy_scope(self.distribute_strategy, build_and_train), X_in,
+                X_target, seed=seed, epochs=epochs,
                 continuing=continuing,
             )
             self._bind_network(network)

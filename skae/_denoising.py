@@ -94,6 +94,7 @@ class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):
         callbacks=None,
         metrics=None,
         memory=None,
+        distribute_strategy=None,
         **kwargs,
     ):
         _store_params(self, locals())

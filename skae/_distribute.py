@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 
-__all__ = ["strategy_key", "strategy_scope"]
+__all__ = ["in_strategy_scope", "strategy_key", "strategy_scope"]
 
 
 def strategy_scope(strategy):
@@ -22,6 +22,16 @@ def strategy_scope(strategy):
     ...     pass
     """
     return contextlib.nullcontext() if strategy is None else strategy.scope()
+
+
+def in_strategy_scope(strategy, fn):
+    """``fn`` as a function that runs it under ``strategy_scope(strategy)``."""
+
+    def run(*args, **kwargs):
+        with strategy_scope(strategy):
+            return fn(*args, **kwargs)
+
+    return run
 
 
 def strategy_key(strategy):

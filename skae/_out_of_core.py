@@ -30,6 +30,7 @@ import tensorflow as tf
 from scikeras._utils import route_params
 
 from ._dask import import_dask
+from ._distribute import strategy_scope
 from ._serialization import restore_network_state, snapshot_network_state
 from ._training import (
     TrainingDiverged,
@@ -221,7 +222,8 @@ def _train(estimator, blocks, scan, seed, rng, *, continuing, epochs) -> dict:
     # the denoiser corrupts with the data's extremes as its salt-and-pepper bounds
     extremes = np.array([[scan.low], [scan.high]])
     corrupt = estimator._corruption(extremes, extremes)
-    network = estimator.model_ if continuing else estimator._make_network(n_features, seed)
+    with strategy_scope(estimator.distribute_strategy):
+        network = estimator.model_ if continuing else estimator._make_network(n_features, seed)
     spec = tf.TensorSpec((None, n_features), tf.float32)
     data = tf.data.Dataset.from_generator(
         _batches(estimator, blocks, batch_size, rng), output_signature=(spec, spec))
@@ -230,7 +232,8 @@ def _train(estimator, blocks, scan, seed, rng, *, continuing, epochs) -> dict:
     if corrupt is not None:
         generator = tf.random.Generator.from_seed(int(rng.integers(2**31 - 1)))
         data = data.map(lambda a, b: (corrupt(a, generator), b))
-    _prepare_optimizer(network)
+    with strategy_scope(estimator.distribute_strategy):
+        _prepare_optimizer(network)
     stop_on_nan = _StopOnNonFinite()
     callbacks = [stop_on_nan, *estimator._fit_callbacks]
     if estimator.early_stopping:

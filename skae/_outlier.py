@@ -184,6 +184,7 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         callbacks=None,
         metrics=None,
         memory=None,
+        distribute_strategy=None,
         **kwargs,
     ):
         _store_params(self, locals())

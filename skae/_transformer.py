@@ -71,6 +71,7 @@ class AutoencoderTransformer(_CodeMixin, _BaseAutoencoder):
         callbacks=None,
         metrics=None,
         memory=None,
+        distribute_strategy=None,
         **kwargs,
     ):
         _store_params(self, locals())
