@@ -85,5 +85,5 @@ def threshold_from_all_rows(estimator, X, y=None):
         errors, labels = _errors_of_chunks(estimator, X, y)
     # the rows fit would use: the normal ones when normal_label is set
     errors, _ = estimator._training_data(errors[:, np.newaxis], labels)
-    estimator._after_fit(errors[:, 0])
+    estimator._set_threshold(errors[:, 0])
     return estimator

@@ -27,8 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 import keras
 import numpy as np
 import tensorflow as tf
-from scikeras._utils import route_params
 
+from ._compat import route_params
 from ._dask import import_dask
 from ._distribute import strategy_scope
 from ._serialization import restore_network_state, snapshot_network_state
@@ -36,7 +36,8 @@ from ._training import (
     TrainingDiverged,
     _prepare_optimizer,
     _StopOnNonFinite,
-    resolve_batch_size,
+    auto_batch_size,
+    auto_epochs,
 )
 
 __all__ = ["SAMPLE_ROWS", "RowBlocks", "fit_out_of_core"]
@@ -124,15 +125,22 @@ def _scan(estimator, blocks: RowBlocks, rng, *, reset: bool) -> _Scan:
     return scan
 
 
+def _network_space(estimator):
+    """The fitted input scaling as a function of rows (the identity without one)."""
+    scaling = estimator._pass_options().get("scaling")
+    return (lambda rows: rows) if scaling is None else scaling.transform
+
+
 def _batches(estimator, blocks: RowBlocks, batch_size: int, rng):
     """A generator function: each call streams one epoch of shuffled, scaled batches."""
+    to_network = _network_space(estimator)
 
     def epoch():
         for block in blocks.iterate(rng.permutation(len(blocks))):
             # validated by the scan; the network trains in float32 whatever the input
             rows = np.asarray(block, dtype=np.float32)
             del block
-            rows = estimator._preprocess(rows[rng.permutation(len(rows))])
+            rows = to_network(rows[rng.permutation(len(rows))])
             for start in range(0, len(rows), batch_size):
                 batch = rows[start:start + batch_size]
                 yield batch, batch
@@ -202,10 +210,10 @@ def fit_out_of_core(estimator, X, y=None, *, continuing: bool, epochs):
         scan = _scan(estimator, blocks, rng, reset=not continuing)
         estimator._check_input_shape(scan.sample.shape[1])
         if not continuing:
-            estimator._fit_preprocessing(scan.sample)
+            estimator._fit_input_scaling(scan.sample)
         history = _train(estimator, blocks, scan, seed, rng, continuing=continuing,
                          epochs=epochs)
-        _record_history(estimator, history, continuing)
+        estimator._record_history(history, continuing)
         _fit_statistics(estimator, blocks, scan)
     return estimator
 
@@ -216,14 +224,19 @@ def _train(estimator, blocks, scan, seed, rng, *, continuing, epochs) -> dict:
     for name in ("callbacks", "batch_size", "epochs", "shuffle"):
         fit_kwargs.pop(name, None)
     verbose = fit_kwargs.pop("verbose", estimator.verbose)
-    epochs, batch_size = estimator._training_schedule(scan.n_rows, epochs, estimator.batch_size)
-    batch_size = resolve_batch_size(batch_size, scan.n_rows)
+    batch_size = estimator.batch_size
+    if batch_size in (None, "auto"):
+        batch_size = auto_batch_size(scan.n_rows, *estimator._auto_batch)
+    batch_size = max(1, min(int(batch_size), scan.n_rows))
+    if epochs == "auto":
+        epochs = auto_epochs(scan.n_rows, batch_size, estimator._auto_steps)
     estimator._initialize_callbacks()
     # the denoiser corrupts with the data's extremes as its salt-and-pepper bounds
     extremes = np.array([[scan.low], [scan.high]])
     corrupt = estimator._corruption(extremes, extremes)
     with strategy_scope(estimator.distribute_strategy):
-        network = estimator.model_ if continuing else estimator._make_network(n_features, seed)
+        network = (estimator._continued_network() if continuing
+                   else estimator._make_network(n_features, seed))
     spec = tf.TensorSpec((None, n_features), tf.float32)
     data = tf.data.Dataset.from_generator(
         _batches(estimator, blocks, batch_size, rng), output_signature=(spec, spec))
@@ -251,32 +264,17 @@ def _train(estimator, blocks, scan, seed, rng, *, continuing, epochs) -> dict:
     return {key: [float(v) for v in values] for key, values in history.history.items()}
 
 
-def _record_history(estimator, history: dict, continuing: bool) -> None:
-    if continuing:
-        merged = {key: list(values) for key, values in estimator.history_.items()}
-        for key, values in history.items():
-            merged.setdefault(key, []).extend(values)
-        history = merged
-    estimator.history_ = history
-    estimator.n_iter_ = len(history.get("loss", []))
-
-
 def _fit_statistics(estimator, blocks: RowBlocks, scan: _Scan) -> None:
     """Error scale and collapse check from the sample; the threshold from all rows."""
-    sample = estimator._preprocess(scan.sample)
-    recon = estimator._forward("reconstruct", sample)
-    if not np.isfinite(recon).all():
-        raise TrainingDiverged(
-            "Training diverged: the trained network's reconstruction is NaN or infinite. "
-            "Lower `learning_rate` or scale the input; the estimator was left as it was "
-            "before this fit."
-        )
+    sample = _network_space(estimator)(scan.sample)
+    recon = estimator._passes.network(sample)
+    estimator._check_trained(recon)
     estimator._warn_if_collapsed(recon, sample)
-    estimator._fit_scoring(recon, sample)
-    if hasattr(estimator, "fit_threshold"):
+    estimator._after_training(recon, sample)
+    if hasattr(estimator, "_set_threshold"):
         errors, end = np.empty(scan.n_rows), 0
         for block in blocks.iterate(range(len(blocks))):
             if len(block):
                 errors[end:end + len(block)] = estimator.reconstruction_error(block)
                 end += len(block)
-        estimator._after_fit(errors)
+        estimator._set_threshold(errors)
