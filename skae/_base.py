@@ -25,6 +25,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._architectures import architecture_names, get_architecture, split_autoencoder
 from ._compat import _ScikerasConventions, named_classes, route_params, takes, unflatten_params
+from ._dask import fit_out_of_core, is_dask_collection
+from ._distribute import in_strategy_scope
 from ._inference import ForwardPasses, element_errors
 from ._memory import train_or_load
 from ._persistence import save_estimator
@@ -116,6 +118,7 @@ class _BaseAutoencoder(_ScikerasConventions):
         "callbacks": [None, list, dict, keras.callbacks.Callback, type],
         "metrics": [None, list, dict, str, callable],
         "memory": [None, str, os.PathLike, HasMethods(["cache"])],
+        "distribute_strategy": [None, HasMethods(["scope"])],
     }
 
     # ------------------------------------------------------------------ hooks and declarations
@@ -201,6 +204,9 @@ class _BaseAutoencoder(_ScikerasConventions):
 
     def _fit(self, X, y, *, warm_start: bool, epochs):
         """Train (or load from ``memory``), then calibrate; a failure leaves ``self`` as it was."""
+        if is_dask_collection(X):  # trained block by block: skae/_out_of_core.py
+            return fit_out_of_core(self, X, y, continuing=warm_start and hasattr(self, "model_"),
+                                   epochs=epochs)
         self._validate_params()
         continuing = warm_start and hasattr(self, "model_")
         snapshot = dict(vars(self))
@@ -265,7 +271,8 @@ class _BaseAutoencoder(_ScikerasConventions):
                 fit_kwargs=fit_kwargs,
             )
 
-        return train_or_load(self, build_and_train, Z_in, Z_target, seed=seed, epochs=epochs,
+        train = in_strategy_scope(self.distribute_strategy, build_and_train)
+        return train_or_load(self, train, Z_in, Z_target, seed=seed, epochs=epochs,
                              continuing=continuing)
 
     def _continued_network(self) -> keras.Model:

@@ -9,12 +9,14 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import _BaseAutoencoder, _CodeMixin, _store_params
+from ._dask import dask_aware
 from ._docs import fill_doc
 from ._noise import NOISE_KINDS, make_corruption
 
 __all__ = ["DenoisingAutoencoder"]
 
 
+@dask_aware  # Dask collections in, lazy Dask collections out (skae/_dask.py)
 @fill_doc
 class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):
     """Autoencoder trained to restore clean rows from corrupted ones.
@@ -92,6 +94,7 @@ class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):
         callbacks=None,
         metrics=None,
         memory=None,
+        distribute_strategy=None,
         **kwargs,
     ):
         _store_params(self, locals())

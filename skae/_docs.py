@@ -92,6 +92,12 @@ _FRAGMENTS = {
         ``warm_start`` or ``partial_fit`` continuation) with an int ``random_state``;
         otherwise a warning says that nothing is cached. ``callbacks`` do not run on a
         cache hit.
+    distribute_strategy : tf.distribute.Strategy or None, default=None
+        Build and train the network under this strategy, e.g.
+        ``tf.distribute.MirroredStrategy()`` to train on several GPUs (``batch_size`` is
+        then the global batch, split between the devices). Inference needs none. An
+        estimator holding a strategy cannot be pickled or saved: set it back to None
+        first.
     **kwargs
         scikeras routed parameters: ``model__``, ``optimizer__``, ``loss__``, ``fit__``,
         ``compile__``, ``callbacks__``.""",

@@ -41,6 +41,7 @@ import keras
 import numpy as np
 from sklearn.utils.validation import check_memory
 
+from ._distribute import strategy_key
 from ._serialization import network_from_bytes, network_to_bytes
 
 try:  # POSIX; elsewhere concurrent workers may train the same network twice
@@ -89,6 +90,8 @@ def _key_value(value):
     """A hashable stand-in for a parameter value that is stable across processes."""
     if isinstance(value, keras.Model):
         raise _Uncacheable("a pre-built keras.Model is not hashed into the key")
+    if hasattr(value, "num_replicas_in_sync") and hasattr(value, "scope"):
+        return strategy_key(value)  # a tf.distribute.Strategy: not picklable
     if isinstance(value, (list, tuple)):
         return type(value).__name__, [_key_value(v) for v in value]
     if isinstance(value, dict):

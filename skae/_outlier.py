@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseAutoencoder, _store_params
+from ._dask import dask_aware
 from ._docs import fill_doc
 from ._scaling import FeatureScaling, error_scale
 from ._thresholds import THRESHOLD_PARAMS, THRESHOLD_RULES, check_threshold_params, error_threshold
@@ -53,6 +54,7 @@ _DOC_OVERRIDES = {
 }
 
 
+@dask_aware  # Dask collections in, lazy Dask collections out (skae/_dask.py)
 @fill_doc
 class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     """Outlier detection by autoencoder reconstruction error.
@@ -190,6 +192,7 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         callbacks=None,
         metrics=None,
         memory=None,
+        distribute_strategy=None,
         **kwargs,
     ):
         _store_params(self, locals())

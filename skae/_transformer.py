@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from ._base import _BaseAutoencoder, _CodeMixin, _store_params
+from ._dask import dask_aware
 from ._docs import fill_doc
 
 __all__ = ["AutoencoderTransformer"]
 
 
+@dask_aware  # Dask collections in, lazy Dask collections out (skae/_dask.py)
 @fill_doc
 class AutoencoderTransformer(_CodeMixin, _BaseAutoencoder):
     """Dimensionality reduction with a Keras autoencoder.
@@ -69,6 +71,7 @@ class AutoencoderTransformer(_CodeMixin, _BaseAutoencoder):
         callbacks=None,
         metrics=None,
         memory=None,
+        distribute_strategy=None,
         **kwargs,
     ):
         _store_params(self, locals())

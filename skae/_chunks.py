@@ -1,0 +1,89 @@
+"""Rows that arrive in chunks: Dask collections and iterators of arrays or DataFrames.
+
+The detector's threshold needs one reconstruction error per row over all the rows (an
+exact quantile of one float per row), never the rows themselves at once:
+:func:`threshold_from_all_rows` computes the errors chunk by chunk and keeps only them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._dask import import_dask, is_dask_collection
+
+__all__ = ["as_rows", "threshold_from_all_rows"]
+
+
+def as_rows(chunk):
+    """A chunk as something the estimators validate: pyarrow tables/batches to pandas."""
+    to_pandas = getattr(chunk, "to_pandas", None)
+    return to_pandas() if callable(to_pandas) and not hasattr(chunk, "iloc") else chunk
+
+
+def _errors_of_chunks(estimator, chunks: Iterator, y) -> tuple[np.ndarray, np.ndarray | None]:
+    if y is not None:
+        raise ValueError(
+            "With an iterator of chunks, pass the labels inside it, as (X_chunk, y_chunk) "
+            "pairs, not as y."
+        )
+    errors, labels = [], []
+    for chunk in chunks:
+        if isinstance(chunk, tuple):
+            if len(chunk) != 2:
+                raise ValueError(
+                    f"A chunk given as a tuple must be (X_chunk, y_chunk); got {len(chunk)} items."
+                )
+            chunk, chunk_y = chunk
+            labels.append(np.asarray(as_rows(chunk_y)).ravel())
+        errors.append(estimator.reconstruction_error(as_rows(chunk)))
+    if not errors:
+        raise ValueError("The iterator of chunks gave no rows; no threshold can be set.")
+    if labels and len(labels) != len(errors):
+        raise ValueError(
+            "Either every chunk comes with its labels, as (X_chunk, y_chunk), or none."
+        )
+    return np.concatenate(errors), (np.concatenate(labels) if labels else None)
+
+
+def _errors_of_collection(estimator, X, y) -> tuple[np.ndarray, np.ndarray | None]:
+    dask, _, _ = import_dask()
+    errors = estimator.reconstruction_error(X)
+    if is_dask_collection(y):
+        errors, y = dask.compute(errors, y)
+    else:
+        (errors,) = dask.compute(errors)
+    return np.asarray(errors), (None if y is None else np.asarray(y).ravel())
+
+
+def threshold_from_all_rows(estimator, X, y=None):
+    """``estimator.fit_threshold`` over rows that arrive in chunks.
+
+    Parameters
+    ----------
+    estimator : ReconstructionOutlierDetector
+        A fitted detector.
+    X : Dask array, Dask DataFrame or iterator of chunks
+        The chunks of an iterator are arrays or DataFrames (pyarrow record batches and
+        tables are converted to pandas), or ``(X_chunk, y_chunk)`` pairs when
+        ``normal_label`` is set.
+    y : Dask or NumPy array, or None
+        Labels of a Dask ``X`` (with ``normal_label``); must be None for an iterator.
+
+    Returns
+    -------
+    estimator : ReconstructionOutlierDetector
+        With ``threshold_`` and ``offset_`` set from the errors of all the rows.
+    """
+    check_is_fitted(estimator, "model_")
+    estimator._validate_params()
+    if is_dask_collection(X):
+        errors, labels = _errors_of_collection(estimator, X, y)
+    else:
+        errors, labels = _errors_of_chunks(estimator, X, y)
+    # the rows fit would use: the normal ones when normal_label is set
+    errors, _ = estimator._training_data(errors[:, np.newaxis], labels)
+    estimator._set_threshold(errors[:, 0])
+    return estimator

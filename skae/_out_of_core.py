@@ -1,0 +1,280 @@
+"""Out-of-core training: ``fit`` / ``partial_fit`` on a Dask array or DataFrame.
+
+The rows are never gathered in one process. Blocks are computed one at a time (the next
+one while the network trains on the current one), so the memory held is a few blocks,
+whatever the number of rows:
+
+1. **One scan** validates every block, counts the rows and keeps a uniform random sample
+   of at most :data:`SAMPLE_ROWS` rows (the rows with the smallest of a seeded random key
+   each, a streaming "bottom-k" sample). The statistics an in-memory fit computes over
+   all rows - the detector's medians and IQRs for ``scaling="robust"``, its per-feature
+   error medians, the collapse check - come from this sample: exact when the data has
+   at most :data:`SAMPLE_ROWS` rows, an unbiased estimate otherwise.
+2. **The epochs** stream the blocks, in a seeded random order each epoch and with their
+   rows shuffled, through a ``tf.data`` generator into ``keras.Model.fit``. Early
+   stopping watches the training loss (no rows are held out).
+3. **The detector's threshold** comes from the final network's errors over all rows (one
+   float per row), computed block by block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ._compat import route_params
+from ._dask import import_dask
+from ._distribute import strategy_scope
+from ._serialization import restore_network_state, snapshot_network_state
+from ._training import (
+    TrainingDiverged,
+    _prepare_optimizer,
+    _StopOnNonFinite,
+    auto_batch_size,
+    auto_epochs,
+)
+
+__all__ = ["SAMPLE_ROWS", "RowBlocks", "fit_out_of_core"]
+
+#: Most rows kept by the scan for the statistics an in-memory fit takes over all rows.
+SAMPLE_ROWS = 100_000
+
+
+class RowBlocks:
+    """The row blocks of a Dask array or DataFrame, computed one at a time.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features) or dask.dataframe.DataFrame
+    """
+
+    def __init__(self, X):
+        frame = hasattr(X, "partitions") and hasattr(X, "columns")
+        import_dask(dataframe=frame)
+        if frame:
+            self._parts = [X.partitions[i] for i in range(X.npartitions)]
+        else:
+            if X.ndim != 2:
+                raise ValueError(
+                    f"Expected a 2D Dask array of rows, got {X.ndim} dimension(s); reshape "
+                    "it to (n_samples, n_features)."
+                )
+            X = X.rechunk({1: -1}) if X.numblocks[1] > 1 else X
+            self._parts = [X.blocks[i] for i in range(X.numblocks[0])]
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    def iterate(self, order) -> Iterator:
+        """Yield the computed blocks in ``order``, computing the next one meanwhile.
+
+        No reference to a yielded block is kept here, so the caller frees it by
+        dropping its own.
+        """
+        order = list(order)
+        if not order:
+            return
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(self._parts[order[0]].compute)
+            for nxt in [*order[1:], None]:
+                box = [pending.result()]
+                pending = None if nxt is None else pool.submit(self._parts[nxt].compute)
+                yield box.pop()
+
+
+class _Scan:
+    """What one pass over the blocks learns: row count, extremes, a uniform sample."""
+
+    def __init__(self, rng: np.random.Generator, size: int = SAMPLE_ROWS):
+        self.rng, self.size = rng, size
+        self.n_rows, self.low, self.high = 0, np.inf, -np.inf
+        self.block_rows: list[int] = []
+        self.sample, self._keys = None, np.empty(0)
+
+    def add(self, rows: np.ndarray) -> None:
+        self.n_rows += len(rows)
+        self.low = min(self.low, float(rows.min()))
+        self.high = max(self.high, float(rows.max()))
+        keys = self.rng.random(len(rows))
+        if len(keys) > self.size:  # only a block's own bottom-k can enter the sample
+            keep = np.argpartition(keys, self.size - 1)[: self.size]
+            keys, rows = keys[keep], rows[keep]
+        keys = np.concatenate([self._keys, keys])
+        rows = np.asarray(rows, dtype=np.float64)
+        pool = rows if self.sample is None else np.concatenate([self.sample, rows])
+        if len(keys) > self.size:
+            keep = np.argpartition(keys, self.size - 1)[: self.size]
+            keys, pool = keys[keep], pool[keep]
+        self._keys, self.sample = keys, pool
+
+
+def _scan(estimator, blocks: RowBlocks, rng, *, reset: bool) -> _Scan:
+    scan = _Scan(rng)
+    for block in blocks.iterate(range(len(blocks))):
+        scan.block_rows.append(len(block))
+        if len(block):  # Dask may hold empty blocks; validation refuses them
+            scan.add(estimator._check_input(block, reset=reset and scan.n_rows == 0))
+    if scan.n_rows == 0:
+        raise ValueError("The Dask collection holds no rows; nothing to train on.")
+    return scan
+
+
+def _network_space(estimator):
+    """The fitted input scaling as a function of rows (the identity without one)."""
+    scaling = estimator._pass_options().get("scaling")
+    return (lambda rows: rows) if scaling is None else scaling.transform
+
+
+def _batches(estimator, blocks: RowBlocks, batch_size: int, rng):
+    """A generator function: each call streams one epoch of shuffled, scaled batches."""
+    to_network = _network_space(estimator)
+
+    def epoch():
+        for block in blocks.iterate(rng.permutation(len(blocks))):
+            # validated by the scan; the network trains in float32 whatever the input
+            rows = np.asarray(block, dtype=np.float32)
+            del block
+            rows = to_network(rows[rng.permutation(len(rows))])
+            for start in range(0, len(rows), batch_size):
+                batch = rows[start:start + batch_size]
+                yield batch, batch
+
+    return epoch
+
+
+def _check_labels(estimator, y) -> None:
+    """Out-of-core fits ignore label vectors, as in memory; they cannot select rows by them."""
+    if y is None:
+        return
+    if getattr(estimator, "normal_label", None) is not None:
+        raise ValueError(
+            "normal_label selects training rows by label, which an out-of-core fit of a Dask "
+            "collection cannot do; select the normal rows first, e.g. X[y == normal_label]."
+        )
+    if getattr(y, "ndim", 1) == 2 and type(estimator).__name__ == "DenoisingAutoencoder":
+        raise ValueError(
+            "An out-of-core fit of a Dask collection corrupts the clean rows of X itself; it "
+            "takes no (noisy, clean) pairs. Fit on the clean rows alone."
+        )
+
+
+@contextlib.contextmanager
+def _unchanged_on_failure(estimator, continuing: bool):
+    """Restore the estimator (and its network's weights) if the block raises."""
+    snapshot = dict(vars(estimator))
+    saved = snapshot_network_state(estimator.model_) if continuing else None
+    try:
+        yield
+    except BaseException:
+        if saved is not None:
+            restore_network_state(saved)
+        vars(estimator).clear()
+        vars(estimator).update(snapshot)
+        raise
+
+
+def fit_out_of_core(estimator, X, y=None, *, continuing: bool, epochs):
+    """Train ``estimator`` on the Dask collection ``X`` without gathering its rows.
+
+    Parameters
+    ----------
+    estimator : skae estimator
+    X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
+    y : ignored label vector or None
+    continuing : bool
+        Continue from the current weights and scaling (``partial_fit``, ``warm_start``).
+    epochs : int or "auto"
+        Passes over the blocks.
+
+    Returns
+    -------
+    estimator
+    """
+    estimator._validate_params()
+    _check_labels(estimator, y)
+    if estimator.memory is not None:
+        warnings.warn(
+            f"{type(estimator).__name__}: memory caches networks trained in memory; an "
+            "out-of-core fit of a Dask collection is not cached.", UserWarning, stacklevel=4,
+        )
+    blocks = RowBlocks(X)
+    with _unchanged_on_failure(estimator, continuing):
+        seed = estimator._draw_seed()
+        rng = np.random.default_rng(seed)
+        scan = _scan(estimator, blocks, rng, reset=not continuing)
+        estimator._check_input_shape(scan.sample.shape[1])
+        if not continuing:
+            estimator._fit_input_scaling(scan.sample)
+        history = _train(estimator, blocks, scan, seed, rng, continuing=continuing,
+                         epochs=epochs)
+        estimator._record_history(history, continuing)
+        _fit_statistics(estimator, blocks, scan)
+    return estimator
+
+
+def _train(estimator, blocks, scan, seed, rng, *, continuing, epochs) -> dict:
+    n_features = scan.sample.shape[1]
+    fit_kwargs = route_params(estimator.get_params(), "fit", pass_filter=set(), strict=True)
+    for name in ("callbacks", "batch_size", "epochs", "shuffle"):
+        fit_kwargs.pop(name, None)
+    verbose = fit_kwargs.pop("verbose", estimator.verbose)
+    batch_size = estimator.batch_size
+    if batch_size in (None, "auto"):
+        batch_size = auto_batch_size(scan.n_rows, *estimator._auto_batch)
+    batch_size = max(1, min(int(batch_size), scan.n_rows))
+    if epochs == "auto":
+        epochs = auto_epochs(scan.n_rows, batch_size, estimator._auto_steps)
+    estimator._initialize_callbacks()
+    # the denoiser corrupts with the data's extremes as its salt-and-pepper bounds
+    extremes = np.array([[scan.low], [scan.high]])
+    corrupt = estimator._corruption(extremes, extremes)
+    with strategy_scope(estimator.distribute_strategy):
+        network = (estimator._continued_network() if continuing
+                   else estimator._make_network(n_features, seed))
+    spec = tf.TensorSpec((None, n_features), tf.float32)
+    data = tf.data.Dataset.from_generator(
+        _batches(estimator, blocks, batch_size, rng), output_signature=(spec, spec))
+    n_steps = sum(-(-rows // batch_size) for rows in scan.block_rows)
+    data = data.apply(tf.data.experimental.assert_cardinality(n_steps))  # batches per epoch
+    if corrupt is not None:
+        generator = tf.random.Generator.from_seed(int(rng.integers(2**31 - 1)))
+        data = data.map(lambda a, b: (corrupt(a, generator), b))
+    with strategy_scope(estimator.distribute_strategy):
+        _prepare_optimizer(network)
+    stop_on_nan = _StopOnNonFinite()
+    callbacks = [stop_on_nan, *estimator._fit_callbacks]
+    if estimator.early_stopping:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="loss", patience=estimator.n_iter_no_change, restore_best_weights=True))
+    history = network.fit(data.prefetch(2), epochs=epochs, verbose=verbose, shuffle=False,
+                          callbacks=callbacks, **fit_kwargs)
+    if stop_on_nan.epoch is not None:
+        raise TrainingDiverged(
+            f"Training diverged: the loss became NaN or infinite in epoch "
+            f"{stop_on_nan.epoch + 1}. Lower `learning_rate` or scale the input; the "
+            "estimator was left as it was before this fit."
+        )
+    estimator._bind_network(network)
+    return {key: [float(v) for v in values] for key, values in history.history.items()}
+
+
+def _fit_statistics(estimator, blocks: RowBlocks, scan: _Scan) -> None:
+    """Error scale and collapse check from the sample; the threshold from all rows."""
+    sample = _network_space(estimator)(scan.sample)
+    recon = estimator._passes.network(sample)
+    estimator._check_trained(recon)
+    estimator._warn_if_collapsed(recon, sample)
+    estimator._after_training(recon, sample)
+    if hasattr(estimator, "_set_threshold"):
+        errors, end = np.empty(scan.n_rows), 0
+        for block in blocks.iterate(range(len(blocks))):
+            if len(block):
+                errors[end:end + len(block)] = estimator.reconstruction_error(block)
+                end += len(block)
+        estimator._set_threshold(errors)
