@@ -183,6 +183,27 @@ def iforest_scores(X_train, X_test, seeds=(0, 1, 2)):
     return te, tr
 
 
+def knn_scores(X_train, X_test):
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors(n_neighbors=6).fit(X_train)
+    return nn.kneighbors(X_test, 5)[0][:, -1], nn.kneighbors(X_train, 6)[0][:, -1]
+
+
+def pca_scores(X_train, X_test):
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=max(1, (X_train.shape[1] + 1) // 2), random_state=0).fit(X_train)
+
+    def err(X):
+        return np.sum((X - pca.inverse_transform(pca.transform(X))) ** 2, axis=1)
+
+    return err(X_test), err(X_train)
+
+
+PEERS = {"iforest3": iforest_scores, "knn": knn_scores, "pca": pca_scores}
+
+
 def hybrid(parts, how):
     te = []
     for p_te, p_tr in parts:
@@ -211,18 +232,18 @@ VARIANTS = {
 
 
 def run_variant(name, X_train, X_test, cache):
-    if name == "iforest3":
-        if "if" not in cache:
-            cache["if"] = iforest_scores(X_train, X_test)
-        return cache["if"][0]
+    if name in PEERS:
+        if name not in cache:
+            cache[name] = PEERS[name](X_train, X_test)
+        return cache[name][0]
     base, _, mix = name.partition("+")
     if base not in cache:
         cache[base] = ae_scores(X_train, X_test, **VARIANTS[base])
     if not mix:
         return cache[base][0]
-    if "if" not in cache:
-        cache["if"] = iforest_scores(X_train, X_test)
-    return hybrid([cache[base], cache["if"]], mix)
+    if "iforest3" not in cache:
+        cache["iforest3"] = iforest_scores(X_train, X_test)
+    return hybrid([cache[base], cache["iforest3"]], mix)
 
 
 def main(argv=None):
@@ -233,6 +254,8 @@ def main(argv=None):
     p.add_argument("--half", choices=["A", "B", "all"], default="A")
     p.add_argument("--variants", nargs="+", default=["fb8", "iforest3"])
     p.add_argument("--datasets", nargs="+", default=None)
+    p.add_argument("--dump", type=Path, default=None,
+                   help="folder: save every variant's train and test scores per dataset")
     args = p.parse_args(argv)
     paths = select_half(find_datasets(args.data_dir, args.datasets), args.half)
     res = {v: [] for v in args.variants}
@@ -249,6 +272,10 @@ def main(argv=None):
             s = np.nan_to_num(s)
             auc, ap = roc_auc_score(y_test, s), average_precision_score(y_test, s)
             res[v].append((auc, ap))
+            if args.dump is not None and v in cache:
+                args.dump.mkdir(parents=True, exist_ok=True)
+                np.savez(args.dump / f"{path.stem}__{v}.npz", test=cache[v][0],
+                         train=cache[v][1], y_test=y_test)
             line += f"{auc:>9.4f}/{ap:.3f}"[:16].rjust(16)
         print(line, flush=True)
     print(f"means over {len(paths)} (half {args.half}):")
