@@ -8,7 +8,8 @@ that a row's combined score depends on that row only) and then combines:
 - ``logz``: the same on ``log(s)``;
 - ``fisher``: sum of ``-log p``, ``p`` the training rows' tail probability of the score,
   with an exponential tail fitted to the top 10% beyond the largest training scores;
-- ``max``: the largest robust z-score.
+- ``max``: the largest robust z-score;
+- ``grid``: ``skae._hybrid.to_rank`` (ranks on a quantile grid, growing beyond it).
 
 Usage::
 
@@ -53,14 +54,25 @@ def neg_log_tail(train, s, q=0.1):
 
 
 def combine(parts, how, weights=None):
-    weights = np.ones(len(parts)) if weights is None else np.asarray(weights)
+    from skae._hybrid import fit_rank_grid, to_rank
+
     maps = {"rank": ecdf, "z": robust_z, "fisher": neg_log_tail,
+            "grid": lambda a, b: to_rank(fit_rank_grid(a), b),
             "logz": lambda a, b: robust_z(np.log(a + 1e-12), np.log(b + 1e-12)),
             "max": robust_z}
+    if how.startswith("grid") and how != "grid":  # gridmax, or grid<w>: weight of the last part
+        out = np.stack([maps["grid"](tr, te) for tr, te in parts])
+        if how == "gridmax":
+            return out.max(axis=0)
+        weights = np.r_[np.ones(len(parts) - 1), float(how[4:])]
+        return (weights[:, None] * out).sum(axis=0) / weights.sum()
     out = np.stack([maps[how](tr, te) for tr, te in parts])
     if how == "max":
         return out.max(axis=0)
-    return (weights[:, None] * out).sum(axis=0) / weights.sum()
+    return out.mean(axis=0)
+
+
+HOWS = ("rank", "grid", "gridmax", "grid1.5", "grid2", "grid0.7", "z", "logz", "fisher", "max")
 
 
 def main(folder: str) -> None:
@@ -79,8 +91,9 @@ def main(folder: str) -> None:
     for ae in aes:
         combos += [(ae, "iforest3"), (ae, "iforest3", "knn"), (ae, "knn")]
     combos += [("iforest3", "knn")]
+    combos += [(ae, "knn", "iforest3") for ae in aes]
     rows = []
-    for combo, how in itertools.product(combos, ("rank", "z", "logz", "fisher", "max")):
+    for combo, how in itertools.product(combos, HOWS):
         if len(combo) == 1 and how != "rank":
             continue
         res = {"A": [], "B": []}

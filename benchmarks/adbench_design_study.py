@@ -149,6 +149,17 @@ def ae_scores(X_train, X_test, *, score="member", combine="mean", **kw):
     errors = train_ensemble(Xtr, **kw)
     m_tr, a_tr, masks = errors(Xtr)
     m_te, a_te, _ = errors(Xte)
+    if score.startswith("ifres"):  # isolation forest on the inputs and signed residuals
+        fs = np.sqrt(np.median(a_tr, axis=0) + 1e-12)
+        r_tr, r_te = _residuals(errors, Xtr) / fs, _residuals(errors, Xte) / fs
+        if score == "ifres":
+            r_tr, r_te = np.hstack([Xtr, r_tr]), np.hstack([Xte, r_te])
+        if score == "ifres_groups":  # one feature per member: RMS of its columns' residuals
+            def groups(r):
+                return np.sqrt((r ** 2) @ masks.T / masks.sum(axis=1))
+
+            r_tr, r_te = np.hstack([Xtr, groups(r_tr)]), np.hstack([Xte, groups(r_te)])
+        return iforest_scores(r_tr, r_te)
     if score == "avg":  # standard skae scoring of the averaged reconstruction
         fs = np.median(a_tr, axis=0)
         fs = fs + 1e-3 * np.median(fs) + 1e-6 * a_tr.mean() + 1e-300
@@ -170,6 +181,11 @@ def ae_scores(X_train, X_test, *, score="member", combine="mean", **kw):
         z_tr = np.stack([_ecdf(a, a) for a in r_tr])
         return z_te.mean(axis=0), z_tr.mean(axis=0)
     raise ValueError(combine)
+
+
+def _residuals(errors, X):
+    _, sq, _ = errors(X)
+    return np.sqrt(sq)
 
 
 def iforest_scores(X_train, X_test, seeds=(0, 1, 2)):
@@ -218,6 +234,10 @@ def hybrid(parts, how):
 
 VARIANTS = {
     "single": dict(k=1, low=1.0),
+    "single_ifres": dict(k=1, low=1.0, score="ifres"),
+    "single_ifresonly": dict(k=1, low=1.0, score="ifres_only"),
+    "fbj_ifres": dict(k=8, low=0.5, joint=True, score="ifres"),
+    "fbj_ifgrp": dict(k=8, low=0.5, joint=True, score="ifres_groups"),
     "fb8": dict(k=8, low=0.5),
     "fb8_avg": dict(k=8, low=0.5, score="avg"),
     "fb8_joint": dict(k=8, low=0.5, joint=True, score="avg"),
