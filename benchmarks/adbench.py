@@ -132,10 +132,10 @@ def _timed(fit_score: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Scorer:
 
 # Ingredients of the default design, each switched off in turn by these parameters.
 ABLATIONS: dict[str, dict[str, object]] = {
-    "no_ensemble": {"n_estimators": 1},
-    "no_bagging": {"max_features": 1.0},
-    "no_trim": {"trim_fraction": 0.0},
-    "no_isolation": {"isolation_weight": 0.0},
+    "no_ensemble": {"n_estimators": 1},  # one network on all the columns
+    "no_bagging": {"max_features": 1.0},  # 8 members, all on every column
+    "no_isolation": {"residual_isolation": False},  # score = reconstruction error
+    "plain": {"n_estimators": 1, "residual_isolation": False},  # the previous design
 }
 
 

@@ -121,6 +121,12 @@ def train_ensemble(X, *, k=8, low=0.5, trim=0.0, joint=False, seed=0, steps=150,
     def fwd(x):
         return forward(x)
 
+    def signed(rows):
+        x = rows.astype(np.float32)
+        out = fwd(tf.constant(x)).numpy().astype(np.float64)
+        avg = (out * masks[:, None, :]).sum(axis=0) / masks.sum(axis=0).clip(1)
+        return avg - x
+
     def errors(rows):
         x = rows.astype(np.float32)
         out = fwd(tf.constant(x)).numpy().astype(np.float64)
@@ -128,6 +134,7 @@ def train_ensemble(X, *, k=8, low=0.5, trim=0.0, joint=False, seed=0, steps=150,
         avg = (out * masks[:, None, :]).sum(axis=0) / masks.sum(axis=0).clip(1)
         return member, np.square(avg - x), masks
 
+    errors.signed = signed
     return errors
 
 
@@ -152,7 +159,9 @@ def ae_scores(X_train, X_test, *, score="member", combine="mean", **kw):
     if score.startswith("ifres"):  # isolation forest on the inputs and signed residuals
         fs = np.sqrt(np.median(a_tr, axis=0) + 1e-12)
         r_tr, r_te = _residuals(errors, Xtr) / fs, _residuals(errors, Xte) / fs
-        if score == "ifres":
+        if score == "ifres_signed":
+            r_tr, r_te = _signed(errors, Xtr) / fs, _signed(errors, Xte) / fs
+        if score in ("ifres", "ifres_signed"):
             r_tr, r_te = np.hstack([Xtr, r_tr]), np.hstack([Xte, r_te])
         if score == "ifres_groups":  # one feature per member: RMS of its columns' residuals
             def groups(r):
@@ -186,6 +195,10 @@ def ae_scores(X_train, X_test, *, score="member", combine="mean", **kw):
 def _residuals(errors, X):
     _, sq, _ = errors(X)
     return np.sqrt(sq)
+
+
+def _signed(errors, X):
+    return errors.signed(X)
 
 
 def iforest_scores(X_train, X_test, seeds=(0, 1, 2)):
@@ -237,6 +250,7 @@ VARIANTS = {
     "single_ifres": dict(k=1, low=1.0, score="ifres"),
     "single_ifresonly": dict(k=1, low=1.0, score="ifres_only"),
     "fbj_ifres": dict(k=8, low=0.5, joint=True, score="ifres"),
+    "fbj_ifsgn": dict(k=8, low=0.5, joint=True, score="ifres_signed"),
     "fbj_ifgrp": dict(k=8, low=0.5, joint=True, score="ifres_groups"),
     "fb8": dict(k=8, low=0.5),
     "fb8_avg": dict(k=8, low=0.5, score="avg"),

@@ -16,7 +16,7 @@ from sklearn.ensemble._iforest import _average_path_length
 __all__ = ["fit_isolation_forest", "isolation_scores"]
 
 #: Rows per vectorised step: bounds the temporary ``(rows, n_trees)`` index arrays.
-_CHUNK_ROWS = 2048
+_CHUNK_ROWS = 4096
 
 
 def fit_isolation_forest(X: np.ndarray, *, n_estimators: int = 100, seed: int = 0) -> dict:
@@ -35,11 +35,12 @@ def fit_isolation_forest(X: np.ndarray, *, n_estimators: int = 100, seed: int = 
     -------
     forest : dict
         Plain arrays and numbers (so that an estimator holding it saves as data):
-        ``feature``, ``threshold``, ``left``, ``right``, ``path`` (all trees' nodes,
-        padded to one width and flattened: split column, split threshold, children - a
-        leaf points to itself - and, at leaves, scikit-learn's path length: depth plus
-        the expected depth of the training rows left there), ``starts`` (each tree's
-        root), ``depth`` (levels to descend) and ``denominator`` (``n_trees *
+        ``feature``, ``threshold``, ``child``, ``path`` (all trees' nodes in
+        breadth-first order, padded to one width and flattened: split column, split
+        threshold, left child - the right child is the next node; a leaf points to
+        itself and never goes right - and, at leaves, scikit-learn's path length: depth
+        plus the expected depth of the training rows left there), ``starts`` (each
+        tree's root), ``depth`` (levels to descend) and ``denominator`` (``n_trees *
         c(max_samples)``).
 
     Examples
@@ -58,26 +59,37 @@ def fit_isolation_forest(X: np.ndarray, *, n_estimators: int = 100, seed: int = 
     trees = [est.tree_ for est in model.estimators_]
     width = max(tree.node_count for tree in trees)
     size = len(trees) * width
-    feature = np.zeros(size, dtype=np.int64)
-    threshold = np.full(size, np.inf)
-    index = np.arange(size, dtype=np.int64)
-    left, right, path = index.copy(), index.copy(), np.zeros(size)
+    feature = np.zeros(size, dtype=np.int32)
+    threshold = np.full(size, np.inf)  # leaves: never go right
+    child = np.arange(size, dtype=np.int32)  # leaves point to themselves
+    path = np.zeros(size)
     for t, (tree, columns) in enumerate(zip(trees, model.estimators_features_, strict=True)):
-        start = t * width
+        order = _breadth_first(tree.children_left, tree.children_right)
+        new = np.empty(tree.node_count, dtype=np.int64)
+        new[order] = t * width + np.arange(tree.node_count)
         inner = tree.children_left >= 0
-        nodes = start + np.flatnonzero(inner)
-        feature[nodes] = np.asarray(columns)[tree.feature[inner]]
-        threshold[nodes] = tree.threshold[inner]
-        left[nodes] = start + tree.children_left[inner]
-        right[nodes] = start + tree.children_right[inner]
-        path[start:start + tree.node_count] = (
-            tree.compute_node_depths() + _average_path_length(tree.n_node_samples) - 1.0)
+        feature[new[inner]] = np.asarray(columns)[tree.feature[inner]]
+        threshold[new[inner]] = tree.threshold[inner]
+        child[new[inner]] = new[tree.children_left[inner]]  # the right child follows it
+        path[new] = (tree.compute_node_depths()
+                     + _average_path_length(tree.n_node_samples) - 1.0)
     return {
-        "feature": feature, "threshold": threshold, "left": left, "right": right,
-        "path": path, "starts": np.arange(len(trees), dtype=np.int64) * width,
+        "feature": feature, "threshold": threshold, "child": child, "path": path,
+        "starts": np.arange(len(trees), dtype=np.int32) * width,
         "depth": int(max(tree.max_depth for tree in trees)),
         "denominator": float(len(trees) * _average_path_length([model._max_samples])[0]),
     }
+
+
+def _breadth_first(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Node ids in an order where every right child directly follows its left sibling."""
+    order, queue = [0], [0]
+    while queue:
+        node = queue.pop(0)
+        if left[node] >= 0:
+            order += [left[node], right[node]]
+            queue += [left[node], right[node]]
+    return np.asarray(order, dtype=np.int64)
 
 
 def isolation_scores(forest: dict, X: np.ndarray) -> np.ndarray:
@@ -98,18 +110,19 @@ def isolation_scores(forest: dict, X: np.ndarray) -> np.ndarray:
     scores : ndarray of shape (n_samples,)
         In (0, 1]; higher is more anomalous. Each row's score depends on that row only.
     """
-    X = np.asarray(X, dtype=np.float32)  # the trees compare float32 values
+    X = np.ascontiguousarray(X, dtype=np.float32)  # the trees compare float32 values
     feature, threshold = forest["feature"], forest["threshold"]
-    left, right, starts = forest["left"], forest["right"], forest["starts"]
+    child, starts = forest["child"], forest["starts"]
     out = np.empty(X.shape[0])
+    n_features = X.shape[1]
     for lo in range(0, X.shape[0], _CHUNK_ROWS):
-        rows = X[lo:lo + _CHUNK_ROWS]
-        node = np.broadcast_to(starts, (rows.shape[0], starts.size))
-        row_index = np.arange(rows.shape[0])[:, np.newaxis]
+        rows = X[lo:lo + _CHUNK_ROWS].ravel()
+        base = (np.arange(rows.size // n_features, dtype=np.int64) * n_features)[:, np.newaxis]
+        node = np.broadcast_to(starts, (base.shape[0], starts.size))
         for _ in range(forest["depth"]):
-            go_left = rows[row_index, feature[node]] <= threshold[node]
-            node = np.where(go_left, left[node], right[node])
-        out[lo:lo + _CHUNK_ROWS] = forest["path"][node].sum(axis=1)
+            go_right = rows.take(base + feature.take(node)) > threshold.take(node)
+            node = child.take(node) + go_right
+        out[lo:lo + _CHUNK_ROWS] = forest["path"].take(node).sum(axis=1)
     if forest["denominator"] <= 0:  # one training row: scikit-learn's score is 2 ** -1
         return np.full(X.shape[0], 0.5)
     return 2.0 ** (-out / forest["denominator"])
