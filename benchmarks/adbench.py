@@ -134,8 +134,8 @@ def _timed(fit_score: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Scorer:
 ABLATIONS: dict[str, dict[str, object]] = {
     "no_ensemble": {"n_estimators": 1},  # one network on all the columns
     "no_bagging": {"max_features": 1.0},  # 8 members, all on every column
-    "no_isolation": {"residual_isolation": False},  # score = reconstruction error
-    "plain": {"n_estimators": 1, "residual_isolation": False},  # the previous design
+    "no_isolation": {"isolation_weight": 0.0},  # score = reconstruction error
+    "plain": {"n_estimators": 1, "isolation_weight": 0.0},  # the previous design
 }
 
 

@@ -22,7 +22,7 @@ def test_defaults():
     det = ReconstructionOutlierDetector()
     assert det.n_estimators == 8
     assert det.max_features == 0.5
-    assert det.residual_isolation is True
+    assert det.isolation_weight == 0.33
 
 
 def test_the_ensemble_is_one_network_of_masked_members(data):
@@ -53,7 +53,7 @@ def test_without_bagging_every_member_sees_every_column(data):
 
 
 def test_without_isolation_the_score_is_the_reconstruction_error(data):
-    det = ReconstructionOutlierDetector(residual_isolation=False, **SMALL).fit(data)
+    det = ReconstructionOutlierDetector(isolation_weight=0.0, **SMALL).fit(data)
     assert det.isolation_forest_ is None and det.error_grid_ is None
     np.testing.assert_allclose(det.score_samples(data), -det.reconstruction_error(data))
 
@@ -111,7 +111,8 @@ def test_save_load_and_pickle_keep_the_scores(data, tmp_path):
     ({"n_estimators": 0}, "n_estimators"),
     ({"max_features": 0.0}, "max_features"),
     ({"max_features": 1.5}, "max_features"),
-    ({"residual_isolation": "yes"}, "residual_isolation"),
+    ({"isolation_weight": 1.5}, "isolation_weight"),
+    ({"isolation_weight": -0.1}, "isolation_weight"),
 ])
 def test_invalid_design_parameters(data, params, match):
     with pytest.raises(ValueError, match=match):
