@@ -39,7 +39,7 @@ from skae import (  # noqa: E402
     DenoisingAutoencoder,
     ReconstructionOutlierDetector,
 )
-from skae._builders import build_dense_autoencoder  # noqa: E402
+from skae._architectures import build_dense_autoencoder  # noqa: E402
 from skae._inference import chunk_rows  # noqa: E402
 
 N_FEATURES = 100

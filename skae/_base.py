@@ -17,23 +17,13 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
-from scikeras._utils import (
-    accepts_kwargs,
-    get_loss_class_function_or_string,
-    get_metric_class,
-    get_optimizer_class,
-    has_param,
-    route_params,
-    try_to_convert_strings_to_classes,
-    unflatten_params,
-)
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._builders import build_conv2d_autoencoder, build_dense_autoencoder, split_autoencoder
-from ._compat import _PatchedBaseWrapper
+from ._architectures import architecture_names, get_architecture, split_autoencoder
+from ._compat import _ScikerasConventions, named_classes, route_params, takes, unflatten_params
 from ._inference import ForwardPasses, apply_batched
 from ._memory import fit_network
 from ._serialization import (
@@ -76,38 +66,34 @@ def _check_float32_range(X: np.ndarray) -> None:
 def _optimizer_class(optimizer):
     """The class of an optimizer given by name ("adam"), found without creating one.
 
-    scikeras's ``get_optimizer_class`` instantiates a throwaway optimizer to read its type;
-    Keras numbers its name ("adam_7"), and TensorFlow keeps an eager kernel (~35 KB) per
-    distinct variable name for good: the process grew by ~70 KB with every fit.
+    Looking it up through ``keras.optimizers.get`` instantiates a throwaway optimizer; Keras
+    numbers its name ("adam_7"), and TensorFlow keeps an eager kernel (~35 KB) per distinct
+    variable name for good: the process grew by ~70 KB with every fit.
     """
-    if isinstance(optimizer, str):
-        classes = {
-            cls.__name__.lower(): cls for cls in vars(keras.optimizers).values()
-            if inspect.isclass(cls) and issubclass(cls, keras.optimizers.Optimizer)
-        }
-        if optimizer.lower() in classes:
-            return classes[optimizer.lower()]
-    return try_to_convert_strings_to_classes(optimizer, get_optimizer_class)
+    if not isinstance(optimizer, str):
+        return optimizer
+    classes = {
+        cls.__name__.lower(): cls for cls in vars(keras.optimizers).values()
+        if inspect.isclass(cls) and issubclass(cls, keras.optimizers.Optimizer)
+    }
+    if optimizer.lower() in classes:
+        return classes[optimizer.lower()]
+    return type(keras.optimizers.get(optimizer))  # Keras's aliases; its error otherwise
 
 
-def _auto_sizes(n_features: int) -> tuple[tuple[int, ...], int]:
-    """Hidden widths and code width sized from the feature count."""
-    n_components = int(min(32, max(2, math.ceil(math.sqrt(n_features)))))
-    first = int(min(128, max(16, n_features)))
-    second = int(min(64, max(8, n_features // 2)))
-    hidden = (first, max(second, n_components))
-    return hidden, n_components
+def _metric(name: str):
+    """A Keras metric class for ``name``; names Keras resolves from the loss pass through."""
+    if name in ("acc", "accuracy", "ce", "crossentropy"):
+        return name
+    return keras.metrics.get(name)
 
 
-class _BaseAutoencoder(_PatchedBaseWrapper):
+class _BaseAutoencoder(_ScikerasConventions):
     """Shared machinery of skae's autoencoder estimators (not for direct use)."""
-
-    #: scikeras's legacy alias of ``model``; not a parameter of skae's estimators.
-    build_fn = None
 
     _parameter_constraints: dict = {
         "model": [None, callable, keras.Model],
-        "architecture": [StrOptions({"dense", "conv2d"})],
+        "architecture": [StrOptions(set(architecture_names()))],
         "hidden_layer_sizes": [None, "array-like"],
         "n_components": [None, Interval(Integral, 1, None, closed="left")],
         "activation": [str, callable],
@@ -289,29 +275,23 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         return int(rs.randint(2**31 - 1))
 
     def _architecture_sizes(self, n_features: int) -> tuple[tuple[int, ...], int | None]:
-        hidden, n_components = _auto_sizes(n_features)
+        """Hidden sizes and code width: the user's, else the architecture's defaults."""
+        hidden, n_components = get_architecture(self.architecture).default_sizes(n_features)
         if self.hidden_layer_sizes is not None:
             hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
-        if self.architecture == "conv2d":
-            hidden = hidden if self.hidden_layer_sizes is not None else (32, 16)
-            return hidden, self.n_components
-        return hidden, n_components if self.n_components is None else int(self.n_components)
+        if self.n_components is not None:
+            n_components = int(self.n_components)
+        return hidden, n_components
 
     def _make_network(self, n_features: int, seed: int) -> keras.Model:
         hidden, n_components = self._architecture_sizes(n_features)
         if self.model is None:
-            if self.architecture == "conv2d":
-                network = build_conv2d_autoencoder(
-                    self.input_shape, filters=hidden, n_components=n_components,
-                    activation=self.activation, output_activation=self.output_activation,
-                    dropout=self.dropout, seed=seed,
-                )
-            else:
-                network = build_dense_autoencoder(
-                    n_features, hidden_layer_sizes=hidden, n_components=n_components,
-                    activation=self.activation, output_activation=self.output_activation,
-                    dropout=self.dropout, seed=seed, code_activation=self._code_activation(),
-                )
+            input_shape = None if self.input_shape is None else tuple(self.input_shape)
+            network = get_architecture(self.architecture).build(
+                n_features, input_shape, hidden, n_components,
+                activation=self.activation, output_activation=self.output_activation,
+                dropout=self.dropout, seed=seed, code_activation=self._code_activation(),
+            )
         else:
             network = self._build_user_network(n_features, hidden, n_components, seed)
         split_autoencoder(network)  # fails early with a clear message
@@ -320,7 +300,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         return network
 
     def _build_user_network(self, n_features, hidden, n_components, seed) -> keras.Model:
-        build_fn = self._check_model_param()
+        build_fn = self._model_builder()
         params = route_params(self.get_params(), "model", pass_filter=set(), strict=True)
         meta = {
             "n_features_in_": n_features,
@@ -329,9 +309,9 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             "n_components": n_components,
             "random_state": seed,
         }
-        if has_param(build_fn, "meta") or accepts_kwargs(build_fn):
+        if takes(build_fn, "meta"):
             params["meta"] = meta
-        if has_param(build_fn, "compile_kwargs") or accepts_kwargs(build_fn):
+        if takes(build_fn, "compile_kwargs"):
             params["compile_kwargs"] = self._compile_kwargs()
         network = build_fn(**params)
         if not isinstance(network, keras.Model):
@@ -353,20 +333,20 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             opt_params = route_params(params, "optimizer", pass_filter=set(), strict=True)
             if inspect.isclass(optimizer):
                 opt_params.setdefault("learning_rate", self.learning_rate)
-                if has_param(optimizer, "name"):
+                if takes(optimizer, "name"):
                     # Fixed, not Keras's numbered "adam_1", "adam_2", ...: TensorFlow keeps an
                     # eager kernel (~35 KB) per distinct variable name for good, so numbered
                     # optimizer variables grew the process with every fit.
                     opt_params.setdefault("name", optimizer.__name__.lower())
             optimizer = unflatten_params(items=optimizer, params=opt_params)
         loss = unflatten_params(
-            items=try_to_convert_strings_to_classes(self.loss, get_loss_class_function_or_string),
+            items=named_classes(self.loss, keras.losses.get),
             params=route_params(params, "loss", pass_filter=set(), strict=False),
         )
         metrics = self.metrics
         if metrics is not None:
             metrics = unflatten_params(
-                items=try_to_convert_strings_to_classes(metrics, get_metric_class),
+                items=named_classes(metrics, _metric),
                 params=route_params(params, "metrics", pass_filter=set(), strict=False),
             )
             if not isinstance(metrics, (list, dict)):
@@ -420,20 +400,27 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         return X
 
     def _check_input_shape(self, n_features: int) -> None:
-        if self.architecture == "conv2d" and self.model is None and self.input_shape is None:
+        """Refuse an ``input_shape`` the architecture cannot take, or that X's rows do not fill."""
+        spec = None if self.model is not None else get_architecture(self.architecture)
+        if spec is not None and spec.needs_input_shape and self.input_shape is None:
             raise ValueError(
-                "architecture='conv2d' needs input_shape, e.g. input_shape=(28, 28, 1) for "
-                "rows of 784 pixels."
+                f"architecture={spec.name!r} needs input_shape, e.g. {spec.shape_example}."
             )
-        if self.input_shape is not None:
-            shape = tuple(self.input_shape)
-            if not shape or any(not isinstance(s, Integral) or s < 1 for s in shape):
-                raise ValueError(f"input_shape must be a tuple of positive ints, got {shape}.")
-            if math.prod(shape) != n_features:
-                raise ValueError(
-                    f"input_shape={shape} holds {math.prod(shape)} values per row, but X has "
-                    f"{n_features} columns; they must match."
-                )
+        if self.input_shape is None:
+            return
+        shape = tuple(self.input_shape)
+        if not shape or any(not isinstance(s, Integral) or s < 1 for s in shape):
+            raise ValueError(f"input_shape must be a tuple of positive ints, got {shape}.")
+        if spec is not None and spec.shape_forms and len(shape) not in spec.shape_forms:
+            raise ValueError(
+                f"architecture={spec.name!r} takes input_shape="
+                f"{' or '.join(spec.shape_forms.values())}; got input_shape={shape}."
+            )
+        if math.prod(shape) != n_features:
+            raise ValueError(
+                f"input_shape={shape} holds {math.prod(shape)} values per row, but X has "
+                f"{n_features} columns; they must match."
+            )
 
     # ------------------------------------------------------------------ inference
     def _forward(self, which: str, X: np.ndarray, *, check_finite=False) -> np.ndarray:

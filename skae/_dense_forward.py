@@ -558,7 +558,7 @@ def dense_chain(model: keras.Model) -> DenseChain | None:
     Examples
     --------
     >>> import numpy as np
-    >>> from skae._builders import build_dense_autoencoder
+    >>> from skae._architectures import build_dense_autoencoder
     >>> from skae._dense_forward import dense_chain
     >>> ae = build_dense_autoencoder(5, hidden_layer_sizes=(4,), n_components=2)
     >>> chain = dense_chain(ae)

@@ -10,9 +10,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold
 
-import skae._base
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector
-from skae._builders import build_dense_autoencoder
+from skae._architectures import build_dense_autoencoder
 from skae._memory import _NetworkStore, _Uncacheable, cache_directory, network_key
 
 
@@ -39,20 +38,6 @@ def _builder(meta, compile_kwargs):  # module level: hashable by reference
 
 def _cached(directory) -> list:
     return sorted(Path(directory, "skae-networks").glob("*.keras"))
-
-
-@pytest.fixture
-def count_training(monkeypatch):
-    """Count the networks trained in this process."""
-    calls = []
-    original = skae._base.train_network
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(skae._base, "train_network", counting)
-    return calls
 
 
 @pytest.fixture
