@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from skae._builders import split_autoencoder
+from skae._architectures import split_autoencoder
 from skae._dense_forward import dense_chain
 from skae._ensemble import MemberMask, build_bagged_autoencoder, feature_subsets
 
