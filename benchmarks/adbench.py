@@ -41,12 +41,16 @@ From the repository root::
     python benchmarks/adbench.py                                   # everything
     python benchmarks/adbench.py --half A --detectors skae iforest # quick design loop
     python benchmarks/adbench.py --datasets 6_cardio 14_glass --markdown /tmp/ad.md
+    python benchmarks/adbench.py --half A --csv a.csv  # in one shell ...
+    python benchmarks/adbench.py --half B --csv b.csv  # ... and in another
+    python benchmarks/adbench.py --from-csv a.csv b.csv --markdown results.md
 
 Options: ``--data`` (default ``../shared/data/adbench`` relative to the repository
 root), ``--half {A,B,all}``, ``--datasets`` (by name, with or without ``.npz``),
 ``--detectors`` (names above; ``skae-all`` selects every ablation), ``--csv PATH`` (one row
-per dataset and detector), ``--markdown PATH`` (the printed tables as Markdown). The
-script exits with a message when the data folder is absent.
+per dataset and detector), ``--markdown PATH`` (the printed tables as Markdown),
+``--from-csv PATHS`` (print the tables of saved rows, running nothing). The script exits
+with a message when the data folder is absent.
 """
 
 from __future__ import annotations
@@ -396,6 +400,34 @@ def _summary(rows, names) -> list[str]:
     return lines
 
 
+def _report(rows, names, markdown: Path | None) -> None:
+    """Print the means; with ``markdown``, write them and the per-dataset tables there."""
+    datasets = list(dict.fromkeys((r["dataset"], r["half"]) for r in rows))
+    summary = _summary(rows, names)
+    report = [f"## Means over {len(datasets)} datasets (half A: design, half B: held out)",
+              "", *summary, "",
+              "## ROC-AUC", "", *_table(rows, names, datasets, "roc_auc", ".4f"), "",
+              "## Average precision", "", *_table(rows, names, datasets, "ap", ".4f"), "",
+              "## Fit + score time (s)", "", *_table(rows, names, datasets, "time_s", ".2f")]
+    print()
+    print("\n".join(report[:len(summary) + 3]))
+    if markdown is not None:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text("\n".join(report) + "\n")
+        print(f"tables saved to {markdown}")
+
+
+def _read_rows(paths: list[Path]) -> list[dict[str, object]]:
+    rows = []
+    for path in paths:
+        with open(path, newline="") as fh:
+            for row in csv.DictReader(fh):
+                for key in ("roc_auc", "ap", "time_s"):
+                    row[key] = float(row[key])
+                rows.append(row)
+    return sorted(rows, key=lambda r: _dataset_key(Path(r["dataset"])))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the tables.
 
@@ -422,7 +454,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path, default=None, help="save per-dataset rows here")
     parser.add_argument("--markdown", type=Path, default=None,
                         help="save the tables as Markdown here")
+    parser.add_argument("--from-csv", type=Path, nargs="+", default=None,
+                        help="run nothing: print the tables of rows saved with --csv "
+                             "(e.g. the two halves run as separate processes)")
     args = parser.parse_args(argv)
+    if args.from_csv is not None:
+        rows = _read_rows(args.from_csv)
+        _report(rows, list(dict.fromkeys(r["detector"] for r in rows)), args.markdown)
+        return 0
 
     if not args.data.is_dir():
         print(f"ADBench data folder not found: {args.data}\n"
@@ -442,18 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     names = list(scorers)
     rows = _run(paths, scorers)
-    datasets = [(p.stem, half_of(p.stem)) for p in paths]
-    report = [f"## Means over {len(paths)} datasets (half A: design, half B: held out)", "",
-              *_summary(rows, names), "",
-              "## ROC-AUC", "", *_table(rows, names, datasets, "roc_auc", ".4f"), "",
-              "## Average precision", "", *_table(rows, names, datasets, "ap", ".4f"), "",
-              "## Fit + score time (s)", "", *_table(rows, names, datasets, "time_s", ".2f")]
-    print()
-    print("\n".join(report[:len(_summary(rows, names)) + 3]))
-    if args.markdown is not None:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text("\n".join(report) + "\n")
-        print(f"tables saved to {args.markdown}")
+    _report(rows, names, args.markdown)
     if args.csv is not None:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         with open(args.csv, "w", newline="") as fh:
