@@ -208,7 +208,7 @@ def test_fit_threshold_with_normal_label_uses_normal_rows(labelled, fast_params)
 
 def test_fit_threshold_errors(labelled, fast_params):
     X, _ = labelled
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         ReconstructionOutlierDetector(**fast_params).fit_threshold(X)
     det = ReconstructionOutlierDetector(**fast_params).fit(X)
     offset = det.offset_
