@@ -25,13 +25,10 @@ from adbench import DEFAULT_DATA_DIR, find_datasets, load_dataset, select_half  
 
 
 def _robust_scale(X_train):
-    center = np.median(X_train, axis=0)
-    q75, q25 = np.percentile(X_train, [75, 25], axis=0)
-    iqr = (q75 - q25) / 1.349
-    std = X_train.std(axis=0)
-    scale = np.where(iqr > 1e-3 * std, iqr, std)
-    scale[~(scale > 1e-12 * (1.0 + np.abs(center)))] = 1.0
-    return center, scale
+    from skae._scaling import FeatureScaling  # the detector's own robust scaling
+
+    scaling = FeatureScaling.robust(X_train)
+    return scaling.center, scaling.scale
 
 
 def _masks(d, k, rng, low):
