@@ -1,45 +1,56 @@
 """Benchmark skae's outlier detector on the ADBench "Classical" datasets.
 
-Follows the protocol of ``BENCHMARKS.md`` section 3 (ADBench's unsupervised
-setting) and runs, side by side in one run:
+Follows the protocol of ``BENCHMARKS.md`` section 3 (ADBench's unsupervised setting) and
+runs, side by side in one process, one run:
 
 - ``skae``: :class:`skae.ReconstructionOutlierDetector` with library defaults
   (``random_state=0``), anomaly score ``-score_samples``;
-- ``iforest``: :class:`sklearn.ensemble.IsolationForest` (``random_state=0``);
-- ``pca``: PCA reconstruction error (sum of squared errors) with
-  ``n_components`` = half the number of features, rounded up;
-- ``pyod_ae``: PyOD's ``AutoEncoder`` with its defaults (torch; ``verbose=0``
-  only hides its progress bar), only when both ``pyod`` and ``torch`` are
-  installed; otherwise it is skipped with a note. It runs in a separate worker
-  process, because torch and TensorFlow thread pools slow each other down badly
-  in one process; its time is measured inside the worker (fit + score only).
+- ``skae-<ingredient>``: the same with one ingredient of the default design switched off
+  (an ablation; see ``ABLATIONS``; skipped when the installed skae lacks the parameter);
+- ``iforest``: :class:`sklearn.ensemble.IsolationForest`, the mean score of
+  ``random_state`` 0, 1 and 2 (time: the three fits and scores);
+- ``pca``: PCA reconstruction error with ``n_components`` = half the features, rounded up;
+- ``mcd``: Mahalanobis distance under a ``MinCovDet`` fit (after PCA to 50 dimensions when
+  the table is wider);
+- ``knn``: distance to the 5th nearest training row;
+- ``pyod_ae``: PyOD's ``AutoEncoder`` with its defaults (torch; ``verbose=0`` only hides its
+  progress bar), only when ``pyod`` and ``torch`` are installed, else skipped with a note.
+  It runs in a separate worker process, because torch and TensorFlow thread pools slow
+  each other down badly in one process; its time is measured inside the worker.
 
 Protocol, for every ``*.npz`` file (keys ``X``, ``y``; ``y == 1`` is an anomaly):
 
-1. if the dataset has more than 10,000 rows, keep a stratified subsample of
-   10,000 (``train_test_split(..., train_size=10000, stratify=y,
-   random_state=0)``);
+1. if the dataset has more than 10,000 rows, keep a stratified subsample of 10,000
+   (``train_test_split(..., train_size=10000, stratify=y, random_state=0)``);
 2. 70/30 stratified train/test split with ``random_state=0``;
 3. ``StandardScaler`` fit on the train part, then ``np.nan_to_num``;
-4. each detector is fit on the train part **without labels** (it contains
-   anomalies) and scores the test part;
-5. ROC-AUC and average precision of the anomaly score on the test part; the
-   time reported is fit + score.
+4. each detector is fit on the train part **without labels** (it contains anomalies) and
+   scores the test part;
+5. ROC-AUC and average precision of the anomaly score on the test part; the time reported
+   is fit + score.
+
+The 33 tables are split into two fixed halves, alternating by sorted name: half ``A``
+(used to design the defaults) and half ``B`` (held out). Means are printed over all
+datasets run and over each half, with the wins / ties / losses (ROC-AUC, a tie being a
+difference of at most 0.005) of every skae variant against ``iforest``.
 
 Usage
 -----
 From the repository root::
 
-    python benchmarks/adbench.py
-    python benchmarks/adbench.py --datasets 6_cardio 14_glass --detectors skae iforest
-    python benchmarks/adbench.py --csv /tmp/adbench.csv
+    python benchmarks/adbench.py                                   # everything
+    python benchmarks/adbench.py --half A --detectors skae iforest # quick design loop
+    python benchmarks/adbench.py --datasets 6_cardio 14_glass --markdown /tmp/ad.md
+    python benchmarks/adbench.py --half A --csv a.csv  # in one shell ...
+    python benchmarks/adbench.py --half B --csv b.csv  # ... and in another
+    python benchmarks/adbench.py --from-csv a.csv b.csv --markdown results.md
 
-Options: ``--data-dir`` (default ``../shared/data/adbench`` relative to the
-repository root), ``--datasets`` (subset by name, with or without ``.npz``),
-``--detectors`` (subset of ``skae iforest pca pyod_ae``), ``--csv PATH`` (save
-one row per dataset and detector). The script exits with a message when the
-data folder is absent. The skae detector is imported lazily: if it cannot be
-imported, it is skipped with a note and the peers still run.
+Options: ``--data`` (default ``../shared/data/adbench`` relative to the repository
+root), ``--half {A,B,all}``, ``--datasets`` (by name, with or without ``.npz``),
+``--detectors`` (names above; ``skae-all`` selects every ablation), ``--csv PATH`` (one row
+per dataset and detector), ``--markdown PATH`` (the printed tables as Markdown),
+``--from-csv PATHS`` (print the tables of saved rows, running nothing). The script exits
+with a message when the data folder is absent.
 """
 
 from __future__ import annotations
@@ -47,26 +58,37 @@ from __future__ import annotations
 import argparse
 import atexit
 import csv
+import functools
 import importlib.util
 import multiprocessing
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from sklearn.covariance import MinCovDet
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
+from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "adbench"
 MAX_ROWS = 10_000
-ALL_DETECTORS = ("skae", "iforest", "pca", "pyod_ae")
+# The 33 tables of BENCHMARKS.md: the fixed halves are defined on these names.
+HALF_NAMES = (
+    "10_cover 11_donors 12_fault 14_glass 16_http 17_InternetAds 18_Ionosphere 19_landsat "
+    "1_ALOI 20_letter 21_Lymphography 23_mammography 24_mnist 25_musk 26_optdigits "
+    "27_PageBlocks 29_Pima 2_annthyroid 30_satellite 31_satimage-2 32_shuttle 33_skin "
+    "34_smtp 38_thyroid 39_vertebral 40_vowels 41_Waveform 42_WBC 44_Wilt 45_wine "
+    "6_cardio 7_Cardiotocography 8_celeba"
+).split()
 
 # A scorer takes (X_train, X_test) and returns (anomaly scores for X_test, higher = more
 # anomalous; seconds spent in fit + score).
@@ -112,11 +134,25 @@ def _timed(fit_score: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Scorer:
     return score
 
 
-def _skae_scorer() -> Scorer:
+# Ingredients of the default design, each switched off in turn by these parameters.
+ABLATIONS: dict[str, dict[str, object]] = {
+    "no_ensemble": {"n_estimators": 1},  # one network on all the columns
+    "no_bagging": {"max_features": 1.0},  # 8 members, all on every column
+    "no_isolation": {"isolation_weight": 0.0},  # score = reconstruction error
+    "plain": {"n_estimators": 1, "isolation_weight": 0.0},  # the previous design
+}
+
+
+def _skae_scorer(**overrides) -> Scorer:
     from skae import ReconstructionOutlierDetector  # lazy: may not exist yet
 
+    params = ReconstructionOutlierDetector().get_params()
+    unknown = set(overrides) - set(params)
+    if unknown:
+        raise ImportError(f"this skae has no parameter {', '.join(sorted(unknown))}")
+
     def fit_score(X_train: np.ndarray, X_test: np.ndarray) -> np.ndarray:
-        det = ReconstructionOutlierDetector(random_state=0).fit(X_train)
+        det = ReconstructionOutlierDetector(random_state=0, **overrides).fit(X_train)
         return -np.asarray(det.score_samples(X_test), dtype=np.float64)
 
     return _timed(fit_score)
@@ -124,8 +160,9 @@ def _skae_scorer() -> Scorer:
 
 def _iforest_scorer() -> Scorer:
     def fit_score(X_train: np.ndarray, X_test: np.ndarray) -> np.ndarray:
-        det = IsolationForest(random_state=0).fit(X_train)
-        return -det.score_samples(X_test)
+        scores = [IsolationForest(random_state=seed).fit(X_train).score_samples(X_test)
+                  for seed in (0, 1, 2)]
+        return -np.mean(scores, axis=0)
 
     return _timed(fit_score)
 
@@ -137,6 +174,27 @@ def _pca_scorer() -> Scorer:
         pca = PCA(n_components=n_components, random_state=0).fit(X_train)
         recon = pca.inverse_transform(pca.transform(X_test))
         return np.sum((X_test - recon) ** 2, axis=1)
+
+    return _timed(fit_score)
+
+
+def _mcd_scorer() -> Scorer:
+    def fit_score(X_train: np.ndarray, X_test: np.ndarray) -> np.ndarray:
+        if X_train.shape[1] > 50:
+            pca = PCA(n_components=50, random_state=0).fit(X_train)
+            X_train, X_test = pca.transform(X_train), pca.transform(X_test)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # singular covariance warnings on binary tables
+            mcd = MinCovDet(random_state=0).fit(X_train)
+        return mcd.mahalanobis(X_test)
+
+    return _timed(fit_score)
+
+
+def _knn_scorer() -> Scorer:
+    def fit_score(X_train: np.ndarray, X_test: np.ndarray) -> np.ndarray:
+        nn = NearestNeighbors(n_neighbors=5).fit(X_train)
+        return nn.kneighbors(X_test)[0][:, -1]
 
     return _timed(fit_score)
 
@@ -177,10 +235,15 @@ def _pyod_ae_scorer() -> Scorer:
 
 FACTORIES: dict[str, Callable[[], Scorer]] = {
     "skae": _skae_scorer,
+    **{f"skae-{name}": functools.partial(_skae_scorer, **overrides)
+       for name, overrides in ABLATIONS.items()},
     "iforest": _iforest_scorer,
     "pca": _pca_scorer,
+    "mcd": _mcd_scorer,
+    "knn": _knn_scorer,
     "pyod_ae": _pyod_ae_scorer,
 }
+ALL_DETECTORS = tuple(FACTORIES)
 
 
 def build_scorers(names: list[str]) -> dict[str, Scorer]:
@@ -234,6 +297,137 @@ def find_datasets(data_dir: Path, names: list[str] | None) -> list[Path]:
     return [p for p in paths if p.stem in wanted]
 
 
+def select_half(paths: list[Path], half: str) -> list[Path]:
+    """Keep one of the two fixed halves of the datasets.
+
+    The datasets sorted by name (plain string order) alternate between half ``"A"``
+    (1st, 3rd, ...: used to design) and half ``"B"`` (2nd, 4th, ...: held out); ``"all"``
+    keeps every dataset. The halves do not depend on which datasets were requested.
+
+    Parameters
+    ----------
+    paths : list of Path
+        Dataset files.
+    half : {"A", "B", "all"}
+        Which half to keep.
+
+    Returns
+    -------
+    list of Path
+    """
+    if half == "all":
+        return paths
+    return [p for p in paths if half_of(p.stem) == half]
+
+
+def half_of(name: str, names: list[str] | None = None) -> str:
+    """``"A"`` or ``"B"``: the half of the 33 ADBench tables that dataset ``name`` is in."""
+    names = sorted(names or HALF_NAMES)
+    if name not in names:
+        return "B"  # a table outside the 33 counts as held out
+    return "AB"[names.index(name) % 2]
+
+
+TIE = 0.005  # ROC-AUC differences up to this are ties
+
+
+def _run(paths: list[Path], scorers: dict[str, Scorer]) -> list[dict[str, object]]:
+    """Run every scorer on every dataset, printing one ROC-AUC line per dataset."""
+    names = list(scorers)
+    header = f"{'dataset':<20}{'half':>5}{'rows':>7}{'d':>6}" + "".join(
+        f"{name[:13]:>14}" for name in names)
+    print("ROC-AUC (time in the tables below)")
+    print(header)
+    rows: list[dict[str, object]] = []
+    for path in paths:
+        X_train, X_test, _, y_test = load_dataset(path)
+        n_rows = len(X_train) + len(X_test)
+        half = half_of(path.stem)
+        line = f"{path.stem:<20}{half:>5}{n_rows:>7}{X_train.shape[1]:>6}"
+        for name in names:
+            scores, elapsed = scorers[name](X_train, X_test)
+            scores = np.nan_to_num(np.asarray(scores, dtype=np.float64).ravel())
+            auc = roc_auc_score(y_test, scores)
+            rows.append({"dataset": path.stem, "half": half, "rows": n_rows,
+                         "features": X_train.shape[1], "detector": name, "roc_auc": auc,
+                         "ap": average_precision_score(y_test, scores), "time_s": elapsed})
+            line += f"{auc:>14.4f}"
+        print(line, flush=True)
+    return rows
+
+
+def _table(rows, names, datasets, key: str, fmt: str) -> list[str]:
+    """A Markdown table: one line per dataset, one column per detector."""
+    value = {(r["dataset"], r["detector"]): r[key] for r in rows}
+    lines = ["| dataset | half | " + " | ".join(names) + " |",
+             "|---|---|" + "---:|" * len(names)]
+    for ds, half in datasets:
+        cells = " | ".join(format(value[ds, n], fmt) for n in names)
+        lines.append(f"| {ds} | {half} | {cells} |")
+    return lines
+
+
+def _summary(rows, names) -> list[str]:
+    """Means overall and per half, total time, and wins/ties/losses against iforest."""
+    groups = {"all": None, "A": "A", "B": "B"}
+    lines = ["| detector | " + " | ".join(
+        f"ROC-AUC {g} | AP {g}" for g in groups) + " | total time (s) |",
+        "|---|" + "---:|" * (2 * len(groups) + 1)]
+    for name in names:
+        cells = []
+        for half in groups.values():
+            mine = [r for r in rows if r["detector"] == name and half in (None, r["half"])]
+            cells += [f"{np.mean([r['roc_auc'] for r in mine]):.4f}" if mine else "-",
+                      f"{np.mean([r['ap'] for r in mine]):.4f}" if mine else "-"]
+        total = sum(r["time_s"] for r in rows if r["detector"] == name)
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {total:.1f} |")
+    if "iforest" in names:
+        ref = {r["dataset"]: r["roc_auc"] for r in rows if r["detector"] == "iforest"}
+        lines += ["", f"Wins / ties / losses against iforest (ROC-AUC, tie: within {TIE}):", ""]
+        for name in (n for n in names if n.startswith("skae")):
+            counts = {}
+            for half in groups.values():
+                diffs = [r["roc_auc"] - ref[r["dataset"]] for r in rows
+                         if r["detector"] == name and half in (None, r["half"])]
+                counts[half] = (sum(d > TIE for d in diffs), sum(abs(d) <= TIE for d in diffs),
+                                sum(d < -TIE for d in diffs))
+            lines.append(f"- {name}: " + ", ".join(
+                f"{g} {w}/{t}/{lo}" for g, (w, t, lo) in zip(groups, counts.values(), strict=True)))
+    if "skae" in names and "pyod_ae" in names:
+        tot = {n: sum(r["time_s"] for r in rows if r["detector"] == n) for n in names}
+        if tot["pyod_ae"] > 0:
+            lines.append(f"\nTime ratio skae / pyod_ae: {tot['skae'] / tot['pyod_ae']:.3f}")
+    return lines
+
+
+def _report(rows, names, markdown: Path | None) -> None:
+    """Print the means; with ``markdown``, write them and the per-dataset tables there."""
+    datasets = list(dict.fromkeys((r["dataset"], r["half"]) for r in rows))
+    summary = _summary(rows, names)
+    report = [f"## Means over {len(datasets)} datasets (half A: design, half B: held out)",
+              "", *summary, "",
+              "## ROC-AUC", "", *_table(rows, names, datasets, "roc_auc", ".4f"), "",
+              "## Average precision", "", *_table(rows, names, datasets, "ap", ".4f"), "",
+              "## Fit + score time (s)", "", *_table(rows, names, datasets, "time_s", ".2f")]
+    print()
+    print("\n".join(report[:len(summary) + 3]))
+    if markdown is not None:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text("\n".join(report) + "\n")
+        print(f"tables saved to {markdown}")
+
+
+def _read_rows(paths: list[Path]) -> list[dict[str, object]]:
+    rows = []
+    for path in paths:
+        with open(path, newline="") as fh:
+            for row in csv.DictReader(fh):
+                for key in ("roc_auc", "ap", "time_s"):
+                    row[key] = float(row[key])
+                rows.append(row)
+    return sorted(rows, key=lambda r: _dataset_key(Path(r["dataset"])))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the tables.
 
@@ -248,71 +442,46 @@ def main(argv: list[str] | None = None) -> int:
         Exit status.
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+    parser.add_argument("--data", "--data-dir", dest="data", type=Path,
+                        default=DEFAULT_DATA_DIR,
                         help=f"folder of ADBench .npz files (default: {DEFAULT_DATA_DIR})")
+    parser.add_argument("--half", choices=("A", "B", "all"), default="all",
+                        help="run one fixed half of the datasets only")
     parser.add_argument("--datasets", nargs="+", default=None,
                         help="subset of datasets by name, e.g. 6_cardio 14_glass")
     parser.add_argument("--detectors", nargs="+", default=list(ALL_DETECTORS),
-                        choices=ALL_DETECTORS, help="subset of detectors")
+                        choices=(*ALL_DETECTORS, "skae-all"), help="subset of detectors")
     parser.add_argument("--csv", type=Path, default=None, help="save per-dataset rows here")
+    parser.add_argument("--markdown", type=Path, default=None,
+                        help="save the tables as Markdown here")
+    parser.add_argument("--from-csv", type=Path, nargs="+", default=None,
+                        help="run nothing: print the tables of rows saved with --csv "
+                             "(e.g. the two halves run as separate processes)")
     args = parser.parse_args(argv)
-
-    data_dir: Path = args.data_dir
-    if not data_dir.is_dir():
-        print(f"ADBench data folder not found: {data_dir}\n"
-              "Pass --data-dir pointing to a folder of ADBench 'Classical' .npz files.")
+    if args.from_csv is not None:
+        rows = _read_rows(args.from_csv)
+        _report(rows, list(dict.fromkeys(r["detector"] for r in rows)), args.markdown)
         return 0
-    paths = find_datasets(data_dir, args.datasets)
+
+    if not args.data.is_dir():
+        print(f"ADBench data folder not found: {args.data}\n"
+              "Pass --data pointing to a folder of ADBench 'Classical' .npz files.")
+        return 0
+    paths = select_half(find_datasets(args.data, args.datasets), args.half)
     if not paths:
-        print(f"No .npz datasets to run in {data_dir}.")
+        print(f"No .npz datasets to run in {args.data}.")
         return 0
-
-    scorers = build_scorers(list(dict.fromkeys(args.detectors)))
+    wanted = []
+    for name in args.detectors:
+        wanted += [n for n in ALL_DETECTORS if n.startswith("skae-")] if name == "skae-all" \
+            else [name]
+    scorers = build_scorers(list(dict.fromkeys(wanted)))
     if not scorers:
         print("No detector could be imported; nothing to run.")
         return 1
     names = list(scorers)
-
-    rows: list[dict[str, object]] = []
-    header = f"{'dataset':<22}{'rows':>6}{'d':>6}"
-    for name in names:
-        header += f" | {name + ' AUC':>12}{'AP':>7}{'time':>8}"
-    print(header)
-    print("-" * len(header))
-    for path in paths:
-        X_train, X_test, y_train, y_test = load_dataset(path)
-        n_rows = len(X_train) + len(X_test)
-        line = f"{path.stem:<22}{n_rows:>6}{X_train.shape[1]:>6}"
-        for name in names:
-            scores, elapsed = scorers[name](X_train, X_test)
-            scores = np.nan_to_num(np.asarray(scores, dtype=np.float64).ravel())
-            auc = roc_auc_score(y_test, scores)
-            ap = average_precision_score(y_test, scores)
-            rows.append({"dataset": path.stem, "rows": n_rows, "features": X_train.shape[1],
-                         "detector": name, "roc_auc": auc, "ap": ap, "time_s": elapsed})
-            line += f" | {auc:>12.4f}{ap:>7.4f}{elapsed:>7.1f}s"
-        print(line, flush=True)
-
-    print("-" * len(header))
-    print(f"means over {len(paths)} datasets:")
-    totals: dict[str, float] = {}
-    for name in names:
-        mine = [r for r in rows if r["detector"] == name]
-        totals[name] = float(sum(r["time_s"] for r in mine))
-        print(f"  {name:<10} mean ROC-AUC {np.mean([r['roc_auc'] for r in mine]):.4f}"
-              f"  mean AP {np.mean([r['ap'] for r in mine]):.4f}"
-              f"  total time {totals[name]:.1f} s")
-    if "skae" in totals and "pyod_ae" in totals and totals["pyod_ae"] > 0:
-        print(f"  time ratio skae / pyod_ae: {totals['skae'] / totals['pyod_ae']:.3f}")
-    if len(names) > 1:
-        # not a detector: the best of this run's detectors picked per dataset *with the
-        # labels*, a ceiling for any one default choosing among them
-        best = {}
-        for r in rows:
-            best[r["dataset"]] = max(best.get(r["dataset"], 0.0), r["roc_auc"])
-        print(f"  (best of these {len(names)} per dataset, chosen with the test labels: "
-              f"mean ROC-AUC {np.mean(list(best.values())):.4f})")
-
+    rows = _run(paths, scorers)
+    _report(rows, names, args.markdown)
     if args.csv is not None:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         with open(args.csv, "w", newline="") as fh:

@@ -13,10 +13,17 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import _BaseAutoencoder, _store_params
 from ._dask import dask_aware
 from ._docs import fill_doc
+from ._ensemble import build_bagged_autoencoder, feature_subsets
+from ._hybrid import fit_rank_grid, from_rank, to_rank
+from ._inference import apply_batched
+from ._isolation import fit_isolation_forest, isolation_scores
 from ._scaling import FeatureScaling, error_scale
 from ._thresholds import THRESHOLD_PARAMS, THRESHOLD_RULES, check_threshold_params, error_threshold
 
 __all__ = ["ReconstructionOutlierDetector"]
+
+#: Trees of the isolation forest of ``isolation_weight``.
+_ISOLATION_TREES = 300
 
 _DOC_OVERRIDES = {
     "hidden_layer_sizes": """\
@@ -60,11 +67,19 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     """Outlier detection by autoencoder reconstruction error.
 
     Follows scikit-learn's outlier-detector contract, as ``IsolationForest`` does:
-    ``score_samples`` is minus the reconstruction error (higher is more normal),
+    ``score_samples`` is minus the anomaly score (higher is more normal),
     ``decision_function = score_samples - offset_`` is negative for outliers, and
     ``predict`` returns +1 for inliers and -1 for outliers.
 
-    The threshold is an error level computed from the training rows' errors. Threshold
+    By default the model is an ensemble of small autoencoders, each on a random subset
+    of the columns, trained together as one network (``n_estimators``, ``max_features``),
+    and the anomaly score averages the training rank of the reconstruction error with
+    that of an isolation forest's score, grown on the rows next to the ensemble's
+    reconstruction residuals (``isolation_weight``), on the scale of the reconstruction
+    error. ``n_estimators=1, isolation_weight=0`` is one autoencoder scored by its
+    reconstruction error.
+
+    The threshold is a score level computed from the training rows' scores. Threshold
     parameters (``contamination``, ``threshold``, ``n_std``) only move ``offset_``: with
     ``memory`` set, a refit that changes only them loads the cached network instead of
     training one, and :meth:`fit_threshold` applies them to a fitted network directly.
@@ -101,13 +116,44 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         median is robust to the anomalies among unlabelled training rows. Applies to
         :meth:`score_samples`, :meth:`reconstruction_error` (also with
         ``per_feature=True``) and the threshold.
+    n_estimators : int, default=8
+        Number of small autoencoders in the ensemble (``architecture="dense"`` without a
+        ``model``). They sit side by side in one network (block-masked ``Dense`` layers),
+        each with the widths of ``hidden_layer_sizes`` and ``n_components``, each seeing
+        its own random subset of the columns (``max_features``); a column is
+        reconstructed by the sum of the members that see it. They train together in one
+        ``fit`` and score in one forward pass. Randomised members disagree on the rows
+        that do not fit the data's structure, which makes the errors generalise across
+        tables better than one network's. Costs about 1.2x one network's fit on a
+        2-core CPU at 8 members; ``1``: one network on all the columns.
+    max_features : float in (0, 1], default=0.5
+        Each member sees a random number of columns between ``ceil(max_features *
+        n_features)`` and all of them (feature bagging; every column is seen by at least
+        one member). ``1.0``: every member sees every column (members differ only by
+        their initial weights).
+    isolation_weight : float in [0, 1], default=0.33
+        Weight of the isolation score in the anomaly score. An isolation forest (300
+        trees, grown as scikit-learn's ``IsolationForest`` grows them) is grown on the
+        training rows next to their absolute reconstruction residuals (in the scaled
+        space): a row is easy to isolate when its values lie in a sparse region of the
+        data (which reconstruction error cannot see) or when the autoencoders fail to
+        reconstruct it (a row off the data's structure, which isolation by values
+        misses). The anomaly score averages the row's training rank (the fraction of
+        training rows scoring lower, extended linearly beyond the highest) of this
+        isolation score, with this weight, and of its reconstruction error, and is put
+        back on the scale of the training errors (a row whose average rank equals the
+        training row's q-quantile scores the q-quantile of the training errors), so
+        thresholds keep their meaning and rows far beyond every training row stay far.
+        Costs about 0.5 s of fitting on 10,000 rows and 0.2 ms per scored row; ``0``:
+        the score is the reconstruction error alone (faster bulk scoring), ``1``: the
+        isolation score alone.
     {shared_parameters}
 
     Attributes
     ----------
     threshold_ : float
-        Reconstruction error above which a row is an outlier (in the units of
-        :meth:`reconstruction_error`).
+        Anomaly score (``-score_samples``, on the scale of
+        :meth:`reconstruction_error`) above which a row is an outlier.
     offset_ : float
         ``-threshold_``, so that ``decision_function = score_samples - offset_``.
     center_ : ndarray of shape (n_features_in_,) or None
@@ -117,6 +163,13 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     feature_error_scale_ : ndarray of shape (n_features_in_,) or None
         Median training error of each feature plus a floor (1e-3 of the median feature's),
         the divisors of ``error_normalization``; None when it is off.
+    isolation_forest_ : dict or None
+        The isolation forest of ``isolation_weight`` as arrays (see
+        ``skae._isolation``); None when ``isolation_weight=0``.
+    error_grid_, isolation_grid_, combined_grid_ : ndarray of shape (1001,) or None
+        Quantiles of the training rows' reconstruction errors, isolation scores and
+        weighted average ranks, which rank a row and put its score on the error's scale;
+        None when ``isolation_weight=0``.
     {shared_attributes}
 
     See Also
@@ -140,10 +193,12 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
     _non_network_params = _BaseAutoencoder._non_network_params | {
         *THRESHOLD_PARAMS, "normal_label",  # the rows normal_label selects are in the key
+        "isolation_weight",  # the isolation forest is grown after training, not cached
     }
     _saved_attributes = (
         *_BaseAutoencoder._saved_attributes,
         "threshold_", "offset_", "center_", "scale_", "feature_error_scale_",
+        "isolation_forest_", "error_grid_", "isolation_grid_", "combined_grid_",
     )
     _auto_batch = (8, 16, 256)  # min(256, max(16, n_samples // 8))
     #: ``epochs="auto"``: a budget of about 150 gradient steps learns the bulk of the data,
@@ -155,6 +210,9 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         "epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "scaling": [StrOptions({"robust"}), None],
         "error_normalization": ["boolean"],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "max_features": [Interval(Real, 0, 1, closed="right")],
+        "isolation_weight": [Interval(Real, 0, 1, closed="both")],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
         "threshold": [StrOptions(set(THRESHOLD_RULES)), Interval(Real, 0, None, closed="left")],
         "n_std": [Interval(Real, 0, None, closed="left")],
@@ -170,6 +228,9 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         normal_label=None,
         scaling: str | None = "robust",
         error_normalization: bool = True,
+        n_estimators: int = 8,
+        max_features: float = 0.5,
+        isolation_weight: float = 0.33,
         model=None,
         architecture: str = "dense",
         hidden_layer_sizes=None,
@@ -246,6 +307,19 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     def _code_activation(self):
         return self.activation
 
+    def _make_network(self, n_features: int, seed: int):
+        if self.model is not None or self.architecture != "dense" or self.n_estimators == 1:
+            return super()._make_network(n_features, seed)
+        hidden, n_components = self._architecture_sizes(n_features)
+        subsets = feature_subsets(n_features, self.n_estimators, self.max_features, seed)
+        network = build_bagged_autoencoder(
+            n_features, subsets, hidden_layer_sizes=hidden, n_components=n_components,
+            activation=self.activation, code_activation=self._code_activation(),
+            output_activation=self.output_activation, dropout=self.dropout, seed=seed,
+        )
+        network.compile(**self._compile_kwargs())
+        return network
+
     def _fit_input_scaling(self, X: np.ndarray) -> None:
         scaling = FeatureScaling.robust(X) if self.scaling == "robust" else None
         self.center_ = None if scaling is None else scaling.center
@@ -263,7 +337,74 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         self._fit_error_scale(errors)
         if self.feature_error_scale_ is not None:
             errors /= self.feature_error_scale_
-        self._set_threshold(errors.mean(axis=1))
+        errors = errors.mean(axis=1)
+        self.isolation_forest_ = self.error_grid_ = None
+        self.isolation_grid_ = self.combined_grid_ = None
+        if self.isolation_weight > 0:
+            errors = self._fit_isolation(_isolation_features(Z_target, recon), errors)
+        self._set_threshold(errors)
+
+    def _fit_isolation(self, features: np.ndarray, errors: np.ndarray) -> np.ndarray:
+        """Grow the isolation forest, fit the training quantile grids; return the training
+        rows' combined scores."""
+        self.isolation_forest_ = fit_isolation_forest(
+            features, n_estimators=_ISOLATION_TREES, seed=self._draw_seed())
+        isolation = self._isolation(features)
+        self.error_grid_ = fit_rank_grid(errors)
+        self.isolation_grid_ = fit_rank_grid(isolation)
+        self.combined_grid_ = fit_rank_grid(self._combined_rank(errors, isolation))
+        return self._combined_scores(errors, isolation)
+
+    def _isolation(self, features: np.ndarray) -> np.ndarray:
+        return isolation_scores(self.isolation_forest_, features)
+
+    def _combined_rank(self, errors: np.ndarray, isolation: np.ndarray) -> np.ndarray:
+        weight = float(self.isolation_weight)
+        return ((1.0 - weight) * to_rank(self.error_grid_, errors)
+                + weight * to_rank(self.isolation_grid_, isolation))
+
+    def _combined_scores(self, errors: np.ndarray, isolation: np.ndarray) -> np.ndarray:
+        """The weighted average rank, put back on the training errors' scale."""
+        combined = self._combined_rank(errors, isolation)
+        return from_rank(self.error_grid_, to_rank(self.combined_grid_, combined))
+
+    def _anomaly_scores(self, X: np.ndarray) -> np.ndarray:
+        """Anomaly score of validated rows: the reconstruction error or, with
+        ``isolation_weight``, the combined score on the error's scale."""
+        if getattr(self, "isolation_forest_", None) is None:
+            return self._passes.row_errors(X)
+        scaling = self._pass_options()["scaling"]
+
+        def scores(rows):
+            Z = rows if scaling is None else scaling.transform(rows)
+            recon = self._passes.network(Z)
+            errors = self._element_errors(recon, Z)
+            if self.feature_error_scale_ is not None:
+                errors /= self.feature_error_scale_
+            isolation = self._isolation(_isolation_features(Z, recon))
+            return self._combined_scores(errors.mean(axis=1), isolation)
+
+        row_bytes = self._passes.row_bytes + 40 * self.n_features_in_
+        return apply_batched(scores, X, row_bytes, check_finite=True, dtype=np.float64)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Minus the anomaly score of each row: higher is more normal.
+
+        The anomaly score is the reconstruction error, or with ``isolation_weight > 0``
+        (the default) the weighted average of the training ranks of the row's error and
+        of its isolation score, put on the scale of the training rows' errors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        X, _ = self._validated(X)
+        return -self._anomaly_scores(X)
 
     def _fit_error_scale(self, feature_errors: np.ndarray) -> None:
         """Error normalisation from the training rows' per-feature errors (unnormalised,
@@ -312,9 +453,9 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         >>> float((det.predict(X) == -1).mean())
         0.1
         """
-        check_is_fitted(self, "model_")
+        X, _ = self._validated(X)
         self._validate_params()
-        errors = self.reconstruction_error(X)
+        errors = self._anomaly_scores(X)
         # The rows fit would use: the normal ones when normal_label is set.
         errors, _ = self._training_data(errors[:, np.newaxis], y)
         self._set_threshold(errors[:, 0])
@@ -357,3 +498,8 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         check_is_fitted(self, "offset_")
         decision = self.decision_function(X)
         return np.where(decision < 0, -1, 1)
+
+
+def _isolation_features(Z: np.ndarray, recon: np.ndarray) -> np.ndarray:
+    """The space the isolation forest grows in: the rows and their absolute residuals."""
+    return np.hstack([Z, np.abs(recon - Z)])

@@ -107,7 +107,8 @@ def test_error_normalization_is_robust_to_anomalies_among_training_rows():
 
 
 def test_threshold_in_score_units(data):
-    det = ReconstructionOutlierDetector(epochs=5, contamination=0.1, **SMALL).fit(data)
+    det = ReconstructionOutlierDetector(epochs=5, contamination=0.1, isolation_weight=0,
+                                        **SMALL).fit(data)
     errors = det.reconstruction_error(data)
     np.testing.assert_allclose(det.score_samples(data), -errors)
     np.testing.assert_allclose(det.decision_function(data), -errors + det.threshold_)
@@ -132,9 +133,14 @@ def test_int_epochs_still_work(data):
 
 def test_default_architecture_is_sized_from_the_data(data):
     det = ReconstructionOutlierDetector(random_state=0, epochs=1).fit(data)
-    assert det.n_components_ == 2  # clip(5 // 4, 2, 32)
+    assert det.n_components_ == 8 * 2  # 8 members, each clip(5 // 4, 2, 32)
     dims = [layer.units for layer in det.encoder_.layers if hasattr(layer, "units")]
-    assert dims == [8, 2]  # clip(5, 8, 128), then the code
+    assert dims == [8 * 8, 8 * 2]  # each member clip(5, 8, 128), then the code
+    assert det.encoder_.get_layer("code").activation.__name__ == "tanh"
+    single = ReconstructionOutlierDetector(random_state=0, epochs=1, n_estimators=1).fit(data)
+    assert single.n_components_ == 2
+    dims = [layer.units for layer in single.encoder_.layers if hasattr(layer, "units")]
+    assert dims == [8, 2]
     assert det.encoder_.get_layer("code").activation.__name__ == "tanh"
 
 

@@ -1,0 +1,120 @@
+"""Combine two anomaly scores of different units into one, row by row.
+
+Each score is first mapped to its *training rank*: the fraction of the training rows
+that score lower, read off a fixed grid of the training scores' quantiles (linear in
+between; beyond the highest training score it keeps growing along the line through the
+top decile, so that rows more extreme than every training row stay ordered). The ranks
+are averaged with weights. The averaged rank is finally put back on the scale of the
+first score (the reconstruction error) through the training rows' quantiles: a row whose
+combined rank equals that of a training row's q-quantile gets that row's error. So the
+combined score has exactly the training errors' distribution on the training rows, and
+threshold rules written for errors (mean + k std, percentiles) flag the same share of
+training rows as before.
+
+Everything is fitted on the training rows and stored as small arrays (quantile grids);
+a row's combined score depends on that row only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["fit_rank_grid", "from_rank", "to_rank"]
+
+#: Quantile levels of the grids: 0, 1/1000, ..., 1.
+LEVELS = np.linspace(0.0, 1.0, 1001)
+_TOP = 900  # index of the 0.9 level: the top decile sets the slope beyond the grid
+
+
+def fit_rank_grid(scores: np.ndarray) -> np.ndarray:
+    """The quantiles of ``scores`` at :data:`LEVELS`, the grid of :func:`to_rank`.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples,)
+        Scores of the training rows.
+
+    Returns
+    -------
+    grid : ndarray of shape (1001,)
+        Non-decreasing quantiles.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae._hybrid import fit_rank_grid
+    >>> fit_rank_grid(np.arange(11.0))[[0, 500, 1000]].tolist()
+    [0.0, 5.0, 10.0]
+    """
+    return np.quantile(np.asarray(scores, dtype=np.float64), LEVELS)
+
+
+def _top_slope(grid: np.ndarray) -> float:
+    """Change of score per unit of rank in the top decile (a positive number)."""
+    spread = float(grid[-1] - grid[_TOP])
+    if not spread > 0:
+        spread = float(grid[-1] - grid[0])
+    return max(spread, 1e-12 * (1.0 + abs(float(grid[-1]))), 1e-300) / (1.0 - LEVELS[_TOP])
+
+
+def to_rank(grid: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Training rank of each score: in [0, 1] inside the training range, above 1 beyond it.
+
+    Parameters
+    ----------
+    grid : ndarray of shape (1001,)
+        From :func:`fit_rank_grid`.
+    scores : ndarray of shape (n_samples,)
+        Scores to map.
+
+    Returns
+    -------
+    ranks : ndarray of shape (n_samples,)
+        Non-decreasing in ``scores``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae._hybrid import fit_rank_grid, to_rank
+    >>> grid = fit_rank_grid(np.arange(11.0))
+    >>> to_rank(grid, np.array([-1.0, 5.0, 10.0, 12.0])).round(3).tolist()
+    [0.0, 0.5, 1.0, 1.2]
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    # np.interp needs increasing abscissae: among equal quantiles keep the middle level
+    values, first, counts = np.unique(grid, return_index=True, return_counts=True)
+    levels = LEVELS[first + (counts - 1) // 2] if values.size > 1 else np.array([0.5])
+    ranks = np.interp(scores, values, levels)
+    above = scores > values[-1]
+    ranks[above] = levels[-1] + (scores[above] - values[-1]) / _top_slope(grid)
+    return ranks
+
+
+def from_rank(grid: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """The score at each training rank: the inverse of :func:`to_rank` on ``grid``.
+
+    Parameters
+    ----------
+    grid : ndarray of shape (1001,)
+        From :func:`fit_rank_grid`.
+    ranks : ndarray of shape (n_samples,)
+        Ranks (above 1 beyond the highest training score).
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+        Non-decreasing in ``ranks``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae._hybrid import fit_rank_grid, from_rank
+    >>> grid = fit_rank_grid(np.arange(11.0))
+    >>> from_rank(grid, np.array([0.0, 0.5, 1.0, 1.2])).round(3).tolist()
+    [0.0, 5.0, 10.0, 12.0]
+    """
+    ranks = np.asarray(ranks, dtype=np.float64)
+    scores = np.interp(ranks, LEVELS, grid)
+    above = ranks > 1.0
+    scores[above] = grid[-1] + (ranks[above] - 1.0) * _top_slope(grid)
+    return scores

@@ -1,0 +1,119 @@
+"""The detector's default design: a feature-bagged ensemble scored by residual isolation."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from skae import ReconstructionOutlierDetector, load
+from skae._ensemble import MemberMask
+
+SMALL = {"hidden_layer_sizes": (8,), "n_components": 2, "epochs": 5, "random_state": 0}
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    latent = rng.normal(size=(300, 2))
+    return latent @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(300, 6))
+
+
+def test_defaults():
+    det = ReconstructionOutlierDetector()
+    assert det.n_estimators == 8
+    assert det.max_features == 0.5
+    assert det.isolation_weight == 0.33
+
+
+def test_the_ensemble_is_one_network_of_masked_members(data):
+    det = ReconstructionOutlierDetector(**SMALL).fit(data)
+    dims = [layer.units for layer in det.encoder_.layers if hasattr(layer, "units")]
+    assert dims == [8 * 8, 8 * 2]
+    assert det.n_components_ == 16
+    first = det.encoder_.get_layer("encoder_dense_0")
+    assert isinstance(first.kernel_constraint, MemberMask)
+    kernel = first.kernel.numpy()
+    seen = [np.flatnonzero(np.any(kernel[:, 8 * m:8 * (m + 1)] != 0, axis=1)) for m in range(8)]
+    assert all(len(cols) >= 3 for cols in seen)  # ceil(0.5 * 6) columns at least
+    assert len({tuple(c) for c in seen}) > 1  # members see different columns
+    assert set(np.concatenate(seen)) == set(range(6))
+
+
+def test_one_estimator_is_the_plain_network(data):
+    det = ReconstructionOutlierDetector(n_estimators=1, **SMALL).fit(data)
+    dims = [layer.units for layer in det.encoder_.layers if hasattr(layer, "units")]
+    assert dims == [8, 2]
+    assert det.encoder_.get_layer("encoder_dense_0").kernel_constraint is None
+
+
+def test_without_bagging_every_member_sees_every_column(data):
+    det = ReconstructionOutlierDetector(max_features=1.0, **SMALL).fit(data)
+    kernel = det.encoder_.get_layer("encoder_dense_0").kernel.numpy()
+    assert np.all(kernel != 0)
+
+
+def test_without_isolation_the_score_is_the_reconstruction_error(data):
+    det = ReconstructionOutlierDetector(isolation_weight=0.0, **SMALL).fit(data)
+    assert det.isolation_forest_ is None and det.error_grid_ is None
+    np.testing.assert_allclose(det.score_samples(data), -det.reconstruction_error(data))
+
+
+def test_isolation_scores_have_the_training_errors_distribution(data):
+    det = ReconstructionOutlierDetector(**SMALL).fit(data)
+    scores = -det.score_samples(data)
+    errors = det.reconstruction_error(data)
+    assert not np.allclose(scores, errors)  # a different ranking ...
+    levels = [0.1, 0.5, 0.9, 0.99]  # ... on the same scale
+    np.testing.assert_allclose(np.quantile(scores, levels), np.quantile(errors, levels),
+                               rtol=0.02)
+
+
+def test_threshold_rules_apply_to_the_score(data):
+    det = ReconstructionOutlierDetector(contamination=0.1, **SMALL).fit(data)
+    assert (det.predict(data) == -1).mean() == pytest.approx(0.1, abs=0.005)
+    np.testing.assert_allclose(det.decision_function(data),
+                               det.score_samples(data) + det.threshold_)
+
+
+def test_a_rows_score_does_not_depend_on_the_batch(data):
+    det = ReconstructionOutlierDetector(**SMALL).fit(data)
+    batch = det.score_samples(data)
+    alone = np.array([det.score_samples(data[i:i + 1])[0] for i in range(0, 300, 37)])
+    np.testing.assert_allclose(alone, batch[::37], rtol=1e-9)
+
+
+def test_far_rows_and_rows_off_the_structure_are_flagged(data):
+    det = ReconstructionOutlierDetector(**SMALL).fit(data)
+    far = 10 * np.ones((1, 6))
+    off = data[:1].copy()
+    off[0, 0] += 6 * data[:, 0].std()  # breaks the correlation between columns
+    assert det.predict(far)[0] == -1
+    assert det.predict(off)[0] == -1
+    assert det.score_samples(off)[0] < np.quantile(det.score_samples(data), 0.05)
+
+
+def test_isolation_follows_random_state(data):
+    a = ReconstructionOutlierDetector(**SMALL).fit(data)
+    b = ReconstructionOutlierDetector(**SMALL).fit(data)
+    np.testing.assert_array_equal(a.score_samples(data), b.score_samples(data))
+
+
+def test_save_load_and_pickle_keep_the_scores(data, tmp_path):
+    det = ReconstructionOutlierDetector(**SMALL).fit(data)
+    path = tmp_path / "det.skae"
+    det.save(path)
+    for copy in (load(path), pickle.loads(pickle.dumps(det))):
+        np.testing.assert_array_equal(copy.score_samples(data), det.score_samples(data))
+        assert copy.threshold_ == det.threshold_
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ({"n_estimators": 0}, "n_estimators"),
+    ({"max_features": 0.0}, "max_features"),
+    ({"max_features": 1.5}, "max_features"),
+    ({"isolation_weight": 1.5}, "isolation_weight"),
+    ({"isolation_weight": -0.1}, "isolation_weight"),
+])
+def test_invalid_design_parameters(data, params, match):
+    with pytest.raises(ValueError, match=match):
+        ReconstructionOutlierDetector(**params).fit(data)
