@@ -10,7 +10,9 @@ Fitted estimators are saved with ``estimator.save(path)`` and read back with
 :func:`load`, which never runs code from the file.
 
 TensorFlow is imported on first use of an estimator, so ``skae.datasets`` and the command
-line start fast.
+line start fast. That first import is quiet: unless ``TF_CPP_MIN_LOG_LEVEL`` is set (a level
+the user chose is kept), skae sets it to ``"3"`` first and holds back the C++ log lines
+TensorFlow prints while loading (see :mod:`skae._quiet`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def __getattr__(name: str):
     if name in _LAZY:
+        from ._quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
         value = getattr(importlib.import_module(_LAZY[name], __name__), name)
         globals()[name] = value
         return value
