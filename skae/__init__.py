@@ -6,8 +6,9 @@ Three estimators that drop into a ``Pipeline``, ``GridSearchCV`` or ``ColumnTran
 - :class:`DenoisingAutoencoder` - trained on corrupted inputs to restore clean ones;
 - :class:`ReconstructionOutlierDetector` - outlier detection by reconstruction error.
 
-Fitted estimators are saved with ``estimator.save(path)`` and read back with
-:func:`load`, which never runs code from the file.
+Fitted estimators are saved with ``estimator.save(path)`` - and Pipelines or
+ColumnTransformers holding them with :func:`save` - and read back with :func:`load`, which
+never runs code from the file.
 
 TensorFlow is imported on first use of an estimator, so ``skae.datasets`` and the command
 line start fast. That first import is quiet: unless ``TF_CPP_MIN_LOG_LEVEL`` is set (a level
@@ -27,6 +28,7 @@ _LAZY = {
     "DenoisingAutoencoder": "._denoising",
     "ReconstructionOutlierDetector": "._outlier",
     "load": "._persistence",
+    "save": "._pipeline_io",
 }
 
 __all__ = [*_LAZY, "__version__"]
@@ -35,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._denoising import DenoisingAutoencoder  # noqa: F401
     from ._outlier import ReconstructionOutlierDetector  # noqa: F401
     from ._persistence import load  # noqa: F401
+    from ._pipeline_io import save  # noqa: F401
     from ._transformer import AutoencoderTransformer  # noqa: F401
 
 
