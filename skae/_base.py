@@ -12,7 +12,6 @@ from __future__ import annotations
 import inspect
 import math
 import os
-import warnings
 from numbers import Integral, Real
 
 import keras
@@ -30,12 +29,15 @@ from scikeras._utils import (
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._builders import build_conv2d_autoencoder, build_dense_autoencoder, split_autoencoder
+from ._collapse import collapse_message, network_activations
 from ._compat import _PatchedBaseWrapper
 from ._inference import ForwardPasses, apply_batched
 from ._memory import fit_network
+from ._network_params import check_network_params, overcomplete_message
+from ._params import check_kwargs, invalid_parameter, is_routed
 from ._serialization import (
     copy_network,
     network_from_bytes,
@@ -44,6 +46,7 @@ from ._serialization import (
     snapshot_network_state,
 )
 from ._training import TrainingDiverged, train_network
+from ._warnings import warn
 
 __all__ = ["_BaseAutoencoder", "_store_params"]
 
@@ -52,10 +55,14 @@ _TRANSIENT = ("encoder_", "decoder_", "_passes", "_fit_callbacks", "_predict_cal
 
 
 def _store_params(estimator, arguments: dict) -> None:
-    """Store ``__init__`` arguments unchanged; routed ``prefix__name`` kwargs as well."""
+    """Store ``__init__`` arguments unchanged; routed ``prefix__name`` kwargs as well.
+
+    Any other keyword is a misspelt parameter: a TypeError naming the closest valid one.
+    """
     routed = arguments.pop("kwargs", {})
     arguments.pop("self", None)
     arguments.pop("__class__", None)
+    check_kwargs(type(estimator), routed)
     vars(estimator).update(arguments)
     vars(estimator).update(routed)
     if routed:
@@ -145,7 +152,11 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         """Corruption applied to training batches, or None (hook for the denoiser)."""
         return None
 
-    def _after_fit(self, errors: np.ndarray) -> None:
+    def _training_weights(self, sample_weight, y):
+        """The weights of the rows ``_training_data`` keeps (hook for the detector)."""
+        return sample_weight
+
+    def _after_fit(self, errors: np.ndarray, sample_weight=None) -> None:
         """Use the training rows' reconstruction errors (hook for the outlier detector)."""
 
     def _fit_preprocessing(self, X: np.ndarray) -> None:
@@ -170,8 +181,32 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
     def _fit_scoring(self, recon: np.ndarray, X_target: np.ndarray) -> None:
         """Learn scoring statistics from the training reconstruction (hook for the detector)."""
 
+    # ------------------------------------------------------------------ parameters
+    def _validate_params(self):
+        super()._validate_params()
+        check_network_params(self)  # Keras's names and widths, named before any training
+
+    def set_params(self, **params):
+        """Set parameters; an unknown name is a ValueError naming the closest valid one.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameters, and arguments routed to Keras (``optimizer__beta_1``, ...).
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        valid = self.get_params(deep=False)
+        for name in params:
+            if not is_routed(name) and name.partition("__")[0] not in valid:
+                raise invalid_parameter(self, name)
+        return super().set_params(**params)
+
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder on X.
 
         Parameters
@@ -180,15 +215,19 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             Training data. Any real dtype; converted to float32 for the network.
         y : None
             Ignored by default; see the subclass for its meaning.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows in the training loss (and, for the outlier
+            detector, in the threshold's statistics). Equal weights are no weights.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, warm_start=self.warm_start, epochs=self.epochs)
+        return self._fit(X, y, warm_start=self.warm_start, epochs=self.epochs,
+                         sample_weight=sample_weight)
 
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Train for one more epoch, starting from the current weights if fitted.
 
         Parameters
@@ -197,15 +236,30 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             Training data.
         y : None
             As in :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            As in :meth:`fit`.
 
         Returns
         -------
         self : object
             The estimator.
         """
-        return self._fit(X, y, warm_start=True, epochs=1)
+        return self._fit(X, y, warm_start=True, epochs=1, sample_weight=sample_weight)
 
-    def _fit(self, X, y, *, warm_start: bool, epochs: int):
+    def _check_weights(self, sample_weight, X: np.ndarray):
+        """Validated weights (scikit-learn's checks), or None for none or equal ones."""
+        if sample_weight is None:
+            return None
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                       ensure_non_negative=True)
+        return None if np.all(weights == weights[0]) else weights
+
+    def _warn_if_overcomplete(self, n_features: int) -> None:
+        message = overcomplete_message(self, n_features)
+        if message:
+            warn(message, UserWarning)
+
+    def _fit(self, X, y, *, warm_start: bool, epochs: int, sample_weight=None):
         self._validate_params()
         continuing = warm_start and hasattr(self, "model_")
         snapshot = dict(vars(self))
@@ -214,7 +268,10 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         try:
             X = self._check_input(X, reset=not continuing)
             self._check_input_shape(X.shape[1])
+            sample_weight = self._check_weights(sample_weight, X)
+            self._warn_if_overcomplete(X.shape[1])
             X_in, X_target = self._training_data(X, y)
+            sample_weight = self._training_weights(sample_weight, y)
             if not continuing:
                 self._fit_preprocessing(X_target)
             same = X_target is X_in
@@ -245,11 +302,12 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
                     callbacks=self._fit_callbacks,
                     corrupt=corrupt,
                     fit_kwargs=fit_kwargs,
+                    sample_weight=sample_weight,
                 )
 
             network, history = fit_network(  # trains, or loads the network `memory` cached
                 self, build_and_train, X_in, X_target, seed=seed, epochs=epochs,
-                continuing=continuing,
+                continuing=continuing, sample_weight=sample_weight,
             )
             self._bind_network(network)
             if continuing:  # a new dict: the snapshot's history_ must stay as it was
@@ -271,7 +329,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
                 )
             self._warn_if_collapsed(recon, X_target)
             self._fit_scoring(recon, X_target)
-            self._after_fit(self._row_errors(recon, X_target))
+            self._after_fit(self._row_errors(recon, X_target), sample_weight)
         except BaseException:
             if saved_state is not None:
                 restore_network_state(saved_state)
@@ -383,31 +441,15 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         self._passes = ForwardPasses(network, self.encoder_, self.decoder_)
 
     def _warn_if_collapsed(self, recon: np.ndarray, X_target: np.ndarray) -> None:
-        baseline = float(np.mean(np.var(X_target, axis=0)))
-        if X_target.shape[0] < 2 or baseline <= 1e-12:
-            return
-        row_mse = np.mean((recon - X_target) ** 2, axis=1)
-        mse = float(np.mean(row_mse))
-        # The typical row must be no better either: on heavy-tailed data a few far-out rows
-        # can carry most of the mean error of a network that reconstructs the rest well.
-        typical = float(np.median(row_mse))
-        deviation = (X_target - X_target.mean(axis=0)) ** 2
-        typical_baseline = float(np.median(np.mean(deviation, axis=1)))
-        if mse >= 0.99 * baseline and typical >= 0.99 * typical_baseline:
-            constant = float(np.mean(np.var(recon, axis=0))) <= 1e-6 * baseline
-            what = (
-                "the network gives the same output for every row (dead ReLUs)" if constant
-                else "dead ReLUs or training that stopped too early"
-            )
-            warnings.warn(
-                f"{type(self).__name__}: training collapsed: the reconstruction (training MSE "
-                f"{mse:.4g}) is no better than predicting each feature's mean (MSE "
-                f"{baseline:.4g}), so its outputs and scores carry no information. Likely "
-                f"cause: {what}. Try another random_state, a lower learning_rate, more "
-                "epochs, activation='elu', or standardise the input.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
+        network = getattr(self, "model_", None)
+        activations = (network_activations(network) if network is not None
+                       else {str(self.activation)})
+        message = collapse_message(
+            recon, X_target, history=getattr(self, "history_", {}), activations=activations,
+            name=type(self).__name__,
+        )
+        if message:
+            warn(message, ConvergenceWarning)
 
     # ------------------------------------------------------------------ validation
     def _check_input(self, X, *, reset: bool) -> np.ndarray:

@@ -16,7 +16,7 @@ from numbers import Integral
 import keras
 import numpy as np
 
-__all__ = ["check_network_params", "optimizer_names"]
+__all__ = ["check_network_params", "optimizer_names", "overcomplete_message"]
 
 _NOT_NAMES = {"get", "serialize", "deserialize"}
 _LOSS_ALIASES = ("mse", "mae", "mape", "msle")
@@ -113,3 +113,30 @@ def check_network_params(estimator) -> None:
         names = optimizer_names()
         if optimizer.lower() not in names and not _knows(keras.optimizers.get, optimizer):
             raise _unknown_name("optimizer", optimizer, names, "keras.optimizers")
+
+
+def overcomplete_message(estimator, n_features: int) -> str | None:
+    """The warning for a dense code at least as wide as the input, with nothing against
+    learning the identity (no noise, no dropout); None otherwise.
+
+    Only an ``n_components`` the user chose is judged, for the built-in dense network.
+
+    Examples
+    --------
+    >>> from skae import AutoencoderTransformer
+    >>> overcomplete_message(AutoencoderTransformer(n_components=8), 5)[:51]
+    'n_components=8 is not smaller than the 5 features o'
+    >>> overcomplete_message(AutoencoderTransformer(n_components=8, dropout=0.2), 5) is None
+    True
+    """
+    k = estimator.n_components
+    if (k is None or estimator.model is not None or estimator.architecture != "dense"
+            or k < n_features or estimator.dropout > 0
+            or getattr(estimator, "noise_level", 0) > 0):
+        return None
+    return (
+        f"n_components={k} is not smaller than the {n_features} features of X: the code can "
+        "hold the input as it is, so the network may learn to copy it rather than its "
+        f"structure. Use n_components < {n_features}, dropout > 0, or a "
+        "DenoisingAutoencoder (whose noise prevents copying)."
+    )

@@ -10,6 +10,7 @@ as scikit-learn's estimators do) naming the argument and the closest valid name.
 from __future__ import annotations
 
 import difflib
+import inspect
 
 __all__ = ["ROUTED_PREFIXES", "check_kwargs", "invalid_parameter", "is_routed"]
 
@@ -35,6 +36,12 @@ def _closest(name: str, valid) -> str:
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
+def _init_names(cls) -> list[str]:
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return [p.name for p in parameters
+            if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+
+
 def check_kwargs(cls, kwargs: dict) -> None:
     """Raise a TypeError for a keyword of ``cls(...)`` that is neither a parameter nor routed.
 
@@ -53,9 +60,8 @@ def check_kwargs(cls, kwargs: dict) -> None:
     Examples
     --------
     >>> class Detector:
-    ...     @classmethod
-    ...     def _get_param_names(cls):
-    ...         return ["contamination", "n_std"]
+    ...     def __init__(self, *, contamination="auto", n_std=1.0, **kwargs):
+    ...         pass
     >>> check_kwargs(Detector, {"optimizer__beta_1": 0.8})
     >>> try:
     ...     check_kwargs(Detector, {"contamintion": 0.1})
@@ -65,10 +71,12 @@ def check_kwargs(cls, kwargs: dict) -> None:
     'contamination'? ...
     """
     for name in kwargs:
-        if not is_routed(name):
+        # "kwargs" itself: the catch-all's own name, which scikit-learn's estimator checks
+        # pass as if it were a parameter; kept as before rather than refused.
+        if name != "kwargs" and not is_routed(name):
             raise TypeError(
                 f"{cls.__name__}.__init__() got an unexpected keyword argument {name!r}."
-                f"{_closest(name, cls._get_param_names())} Besides its parameters, "
+                f"{_closest(name, _init_names(cls))} Besides its parameters, "
                 f"{cls.__name__} only accepts arguments routed to Keras, named "
                 f"<{'|'.join(ROUTED_PREFIXES)}>__<name> (e.g. optimizer__beta_1)."
             )

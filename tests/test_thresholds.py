@@ -260,12 +260,12 @@ def test_bad_threshold_parameters_fail_before_training(params, name, count_train
         {"threshold": 0.3},
         {"contamination": 0.1, "threshold": "median_mad"},
     ],
-    ids=["mean_std", "median_mad", "fixed", "contamination"],
+    ids=["default", "median_mad", "fixed", "contamination"],
 )
 def test_offset_comes_from_training_errors(params, labelled, fast_params):
     X, _ = labelled
     det = ReconstructionOutlierDetector(**params, **fast_params).fit(X)
-    merged = {"contamination": "auto", "threshold": "mean_std", "n_std": 1.0, **params}
+    merged = {"contamination": "auto", "threshold": "log_mean_std", "n_std": None, **params}
     expected = error_threshold(det.reconstruction_error(X), **merged)
     assert det.threshold_ == pytest.approx(expected, rel=1e-6)
     assert det.offset_ == -det.threshold_
@@ -282,7 +282,7 @@ def test_fit_threshold_moves_only_the_threshold(labelled, fast_params, count_tra
     n_trained = len(count_training)
     det.set_params(contamination=0.2)
     assert det.offset_ == -error_threshold(  # set_params alone changes nothing
-        det.reconstruction_error(X), contamination="auto", threshold="mean_std", n_std=1.0
+        det.reconstruction_error(X), contamination="auto", threshold="log_mean_std", n_std=None
     )
     assert det.fit_threshold(X) is det
     assert len(count_training) == n_trained
