@@ -14,9 +14,10 @@ import inspect
 
 __all__ = ["ROUTED_PREFIXES", "check_kwargs", "invalid_parameter", "is_routed"]
 
-#: Prefixes of the keyword arguments scikeras routes to Keras (``prefix__name``).
-ROUTED_PREFIXES = ("callbacks", "compile", "fit", "loss", "metrics", "model", "optimizer",
-                   "predict")
+from ._compat import ROUTING_PREFIXES
+
+#: Prefixes of the keyword arguments routed to Keras (``prefix__name``), sorted for messages.
+ROUTED_PREFIXES = tuple(sorted(ROUTING_PREFIXES))
 
 
 def is_routed(name: str) -> bool:

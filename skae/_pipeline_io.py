@@ -212,8 +212,9 @@ def _archive(tree: dict, members: dict[str, bytes]) -> bytes:
 class _Reader:
     """Decodes an object tree; every skae member must be used exactly once."""
 
-    def __init__(self, zf: zipfile.ZipFile):
+    def __init__(self, zf: zipfile.ZipFile, allow_custom_objects: bool):
         self.zf = zf
+        self.allow_custom_objects = allow_custom_objects
         self.unused = set(zf.namelist()) - {_TREE}
         self.classes = _sklearn_classes()
 
@@ -237,7 +238,8 @@ class _Reader:
         if not isinstance(member, str) or member not in self.unused:
             raise _est_io._corrupt(where, f"no unused estimator member {member!r}")
         self.unused.discard(member)
-        return _est_io.load(io.BytesIO(_est_io._read_member(self.zf, member, None)))
+        payload = _est_io._read_member(self.zf, member, None)
+        return _est_io.load(io.BytesIO(payload), allow_custom_objects=self.allow_custom_objects)
 
     def _sklearn(self, body: dict, where: str):
         path, state = body.get("class"), body.get("state")
@@ -299,17 +301,18 @@ def _build_step(cls, state: dict, where: str):
     return step
 
 
-def load_composite(file):
+def load_composite(file, *, allow_custom_objects: bool = True):
     """Read a file written by :func:`save` for a Pipeline, ColumnTransformer or FeatureUnion.
 
-    Called by :func:`skae.load`, which recognises the format; see there.
+    Called by :func:`skae.load`, which recognises the format and passes its
+    ``allow_custom_objects`` on to every network; see there.
     """
     try:
         with zipfile.ZipFile(file) as zf:
             raw = _est_io._read_member(zf, _TREE, _est_io._MAX_META_BYTES)
             tree = json.loads(raw.decode("utf-8"), parse_constant=_est_io._refuse_constant)
             _check_tree(tree, zf)
-            reader = _Reader(zf)
+            reader = _Reader(zf, allow_custom_objects)
             obj = reader.decode(tree["root"], "root")
             if reader.unused:
                 raise _est_io._corrupt("archive", f"unused members {sorted(reader.unused)}")
