@@ -6,11 +6,14 @@ Three estimators that drop into a ``Pipeline``, ``GridSearchCV`` or ``ColumnTran
 - :class:`DenoisingAutoencoder` - trained on corrupted inputs to restore clean ones;
 - :class:`ReconstructionOutlierDetector` - outlier detection by reconstruction error.
 
-Fitted estimators are saved with ``estimator.save(path)`` and read back with
-:func:`load`, which never runs code from the file.
+Fitted estimators are saved with ``estimator.save(path)`` - and Pipelines or
+ColumnTransformers holding them with :func:`save` - and read back with :func:`load`, which
+never runs code from the file.
 
 TensorFlow is imported on first use of an estimator, so ``skae.datasets`` and the command
-line start fast.
+line start fast. That first import is quiet: unless ``TF_CPP_MIN_LOG_LEVEL`` is set (a level
+the user chose is kept), skae sets it to ``"3"`` first and holds back the C++ log lines
+TensorFlow prints while loading (see :mod:`skae._quiet`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ _LAZY = {
     "DenoisingAutoencoder": "._denoising",
     "ReconstructionOutlierDetector": "._outlier",
     "load": "._persistence",
+    "save": "._pipeline_io",
 }
 
 __all__ = [*_LAZY, "__version__"]
@@ -33,11 +37,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._denoising import DenoisingAutoencoder  # noqa: F401
     from ._outlier import ReconstructionOutlierDetector  # noqa: F401
     from ._persistence import load  # noqa: F401
+    from ._pipeline_io import save  # noqa: F401
     from ._transformer import AutoencoderTransformer  # noqa: F401
 
 
 def __getattr__(name: str):
     if name in _LAZY:
+        from ._quiet import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
         value = getattr(importlib.import_module(_LAZY[name], __name__), name)
         globals()[name] = value
         return value

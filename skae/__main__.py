@@ -7,7 +7,6 @@ imported only when a demo runs, so ``--help`` answers quickly.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
@@ -74,7 +73,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, or a usage error already reported
         return exc.code if isinstance(exc.code, int) else 1
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow's first import
     from ._demos import load_demo
     from ._demos._common import DemoContext
 
@@ -83,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx.output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return _fail(args.demo, f"cannot create the output folder {str(ctx.output)!r}: {exc}")
+    from ._quiet import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # TensorFlow's C++ log lines stay out of the demo's output
     try:
         load_demo(args.demo).run(ctx)
     except ValueError as exc:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import inspect
 import math
 import os
-import warnings
 from numbers import Integral, Real
 
 import keras
@@ -21,14 +20,17 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._architectures import architecture_names, get_architecture, split_autoencoder
+from ._collapse import collapse_message, network_activations
 from ._compat import _ScikerasConventions, named_classes, route_params, takes, unflatten_params
 from ._dask import fit_out_of_core, is_dask_collection
 from ._distribute import in_strategy_scope
 from ._inference import ForwardPasses, element_errors
 from ._memory import train_or_load
+from ._network_params import check_network_params, overcomplete_message
+from ._params import check_kwargs, invalid_parameter, is_routed
 from ._persistence import save_estimator
 from ._serialization import (
     copy_network,
@@ -38,6 +40,7 @@ from ._serialization import (
     snapshot_network_state,
 )
 from ._training import TrainingDiverged, auto_batch_size, auto_epochs, train_network
+from ._warnings import warn
 
 __all__ = ["_BaseAutoencoder", "_store_params"]
 
@@ -46,10 +49,14 @@ _TRANSIENT = ("encoder_", "decoder_", "_passes", "_fit_callbacks", "_predict_cal
 
 
 def _store_params(estimator, arguments: dict) -> None:
-    """Store ``__init__`` arguments unchanged; routed ``prefix__name`` kwargs as well."""
+    """Store ``__init__`` arguments unchanged; routed ``prefix__name`` kwargs as well.
+
+    Any other keyword is a misspelt parameter: a TypeError naming the closest valid one.
+    """
     routed = arguments.pop("kwargs", {})
     arguments.pop("self", None)
     arguments.pop("__class__", None)
+    check_kwargs(type(estimator), routed)
     vars(estimator).update(arguments)
     vars(estimator).update(routed)
     if routed:
@@ -150,6 +157,10 @@ class _BaseAutoencoder(_ScikerasConventions):
         """Corruption applied to training batches, or None (hook for the denoiser)."""
         return None
 
+    def _training_weights(self, sample_weight, y):
+        """The weights of the rows ``_training_data`` keeps (hook for the detector)."""
+        return sample_weight
+
     def _code_activation(self):
         """Activation of the dense code layer (hook; linear here)."""
         return "linear"
@@ -163,12 +174,38 @@ class _BaseAutoencoder(_ScikerasConventions):
         (hook; none here)."""
         return {}
 
-    def _after_training(self, recon: np.ndarray, Z_target: np.ndarray) -> None:
+    def _after_training(self, recon: np.ndarray, Z_target: np.ndarray,
+                        sample_weight=None) -> None:
         """Learn from the network's reconstruction ``recon`` of the training rows, both in
-        the network's space (hook: the detector's error scale and threshold)."""
+        the network's space, and the rows' weights (hook: the detector's error scale and
+        threshold)."""
+
+    # ------------------------------------------------------------------ parameters
+    def _validate_params(self):
+        super()._validate_params()
+        check_network_params(self)  # Keras's names and widths, named before any training
+
+    def set_params(self, **params):
+        """Set parameters; an unknown name is a ValueError naming the closest valid one.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameters, and arguments routed to Keras (``optimizer__beta_1``, ...).
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        valid = self.get_params(deep=False)
+        for name in params:
+            if not is_routed(name) and name.partition("__")[0] not in valid:
+                raise invalid_parameter(self, name)
+        return super().set_params(**params)
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder on X.
 
         Parameters
@@ -177,15 +214,19 @@ class _BaseAutoencoder(_ScikerasConventions):
             Training data. Any real dtype; converted to float32 for the network.
         y : None
             Ignored by default; see the subclass for its meaning.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows in the training loss (and, for the outlier
+            detector, in the threshold's statistics). Equal weights are no weights.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, warm_start=self.warm_start, epochs=self.epochs)
+        return self._fit(X, y, warm_start=self.warm_start, epochs=self.epochs,
+                         sample_weight=sample_weight)
 
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Train for one more epoch, starting from the current weights if fitted.
 
         Parameters
@@ -194,15 +235,30 @@ class _BaseAutoencoder(_ScikerasConventions):
             Training data.
         y : None
             As in :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            As in :meth:`fit`.
 
         Returns
         -------
         self : object
             The estimator.
         """
-        return self._fit(X, y, warm_start=True, epochs=1)
+        return self._fit(X, y, warm_start=True, epochs=1, sample_weight=sample_weight)
 
-    def _fit(self, X, y, *, warm_start: bool, epochs):
+    def _check_weights(self, sample_weight, X: np.ndarray):
+        """Validated weights (scikit-learn's checks), or None for none or equal ones."""
+        if sample_weight is None:
+            return None
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                       ensure_non_negative=True)
+        return None if np.all(weights == weights[0]) else weights
+
+    def _warn_if_overcomplete(self, n_features: int) -> None:
+        message = overcomplete_message(self, n_features)
+        if message:
+            warn(message, UserWarning)
+
+    def _fit(self, X, y, *, warm_start: bool, epochs, sample_weight=None):
         """Train (or load from ``memory``), then calibrate; a failure leaves ``self`` as it was."""
         if is_dask_collection(X):  # trained block by block: skae/_out_of_core.py
             return fit_out_of_core(self, X, y, continuing=warm_start and hasattr(self, "model_"),
@@ -213,14 +269,16 @@ class _BaseAutoencoder(_ScikerasConventions):
         # weights and optimizer state, restored if this fit fails or is interrupted
         saved_state = snapshot_network_state(self.model_) if continuing else None
         try:
-            Z_in, Z_target = self._training_rows(X, y, continuing=continuing)
-            network, history = self._train_or_load(Z_in, Z_target, epochs, continuing)
+            Z_in, Z_target, weights = self._training_rows(
+                X, y, sample_weight, continuing=continuing
+            )
+            network, history = self._train_or_load(Z_in, Z_target, epochs, continuing, weights)
             self._bind_network(network)
             self._record_history(history, continuing)
             recon = self._passes.network(Z_in)  # Z_in's precision, as when scoring
             self._check_trained(recon)
             self._warn_if_collapsed(recon, Z_target)
-            self._after_training(recon, Z_target)
+            self._after_training(recon, Z_target, weights)
         except BaseException:
             if saved_state is not None:
                 restore_network_state(saved_state)
@@ -229,20 +287,23 @@ class _BaseAutoencoder(_ScikerasConventions):
             raise
         return self
 
-    def _training_rows(self, X, y, *, continuing: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Validated training inputs and targets, in the network's (scaled) space."""
+    def _training_rows(self, X, y, sample_weight, *, continuing: bool):
+        """Validated training inputs, targets (in the network's scaled space) and weights."""
         X = self._check_input(X, reset=not continuing)
         self._check_input_shape(X.shape[1])
+        weights = self._check_weights(sample_weight, X)
+        self._warn_if_overcomplete(X.shape[1])
         X_in, X_target = self._training_data(X, y)
+        weights = self._training_weights(weights, y)
         if not continuing:
             self._fit_input_scaling(X_target)
         scaling = self._pass_options().get("scaling")
         if scaling is None:
-            return X_in, X_target
+            return X_in, X_target, weights
         Z_in = scaling.transform(X_in)
-        return Z_in, (Z_in if X_target is X_in else scaling.transform(X_target))
+        return Z_in, (Z_in if X_target is X_in else scaling.transform(X_target)), weights
 
-    def _train_or_load(self, Z_in, Z_target, epochs, continuing: bool):
+    def _train_or_load(self, Z_in, Z_target, epochs, continuing: bool, sample_weight=None):
         """``(network, history)``: trained on these rows, or loaded from ``memory``."""
         seed = self._draw_seed()
         self._initialize_callbacks()
@@ -268,12 +329,12 @@ class _BaseAutoencoder(_ScikerasConventions):
                 validation_fraction=self.validation_fraction,
                 early_stopping=self.early_stopping, n_iter_no_change=self.n_iter_no_change,
                 seed=seed, verbose=verbose, callbacks=self._fit_callbacks, corrupt=corrupt,
-                fit_kwargs=fit_kwargs,
+                fit_kwargs=fit_kwargs, sample_weight=sample_weight,
             )
 
         train = in_strategy_scope(self.distribute_strategy, build_and_train)
         return train_or_load(self, train, Z_in, Z_target, seed=seed, epochs=epochs,
-                             continuing=continuing)
+                             continuing=continuing, sample_weight=sample_weight)
 
     def _continued_network(self) -> keras.Model:
         """The fitted network to train further, compiled with the current parameters.
@@ -412,31 +473,15 @@ class _BaseAutoencoder(_ScikerasConventions):
         )
 
     def _warn_if_collapsed(self, recon: np.ndarray, X_target: np.ndarray) -> None:
-        baseline = float(np.mean(np.var(X_target, axis=0)))
-        if X_target.shape[0] < 2 or baseline <= 1e-12:
-            return
-        row_mse = np.mean((recon - X_target) ** 2, axis=1)
-        mse = float(np.mean(row_mse))
-        # The typical row must be no better either: on heavy-tailed data a few far-out rows
-        # can carry most of the mean error of a network that reconstructs the rest well.
-        typical = float(np.median(row_mse))
-        deviation = (X_target - X_target.mean(axis=0)) ** 2
-        typical_baseline = float(np.median(np.mean(deviation, axis=1)))
-        if mse >= 0.99 * baseline and typical >= 0.99 * typical_baseline:
-            constant = float(np.mean(np.var(recon, axis=0))) <= 1e-6 * baseline
-            what = (
-                "the network gives the same output for every row (dead ReLUs)" if constant
-                else "dead ReLUs or training that stopped too early"
-            )
-            warnings.warn(
-                f"{type(self).__name__}: training collapsed: the reconstruction (training MSE "
-                f"{mse:.4g}) is no better than predicting each feature's mean (MSE "
-                f"{baseline:.4g}), so its outputs and scores carry no information. Likely "
-                f"cause: {what}. Try another random_state, a lower learning_rate, more "
-                "epochs, activation='elu', or standardise the input.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
+        network = getattr(self, "model_", None)
+        activations = (network_activations(network) if network is not None
+                       else {str(self.activation)})
+        message = collapse_message(
+            recon, X_target, history=getattr(self, "history_", {}), activations=activations,
+            name=type(self).__name__,
+        )
+        if message:
+            warn(message, ConvergenceWarning)
 
     # ------------------------------------------------------------------ validation
     def _check_input(self, X, *, reset: bool) -> np.ndarray:

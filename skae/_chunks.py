@@ -38,7 +38,7 @@ def _errors_of_chunks(estimator, chunks: Iterator, y) -> tuple[np.ndarray, np.nd
                 )
             chunk, chunk_y = chunk
             labels.append(np.asarray(as_rows(chunk_y)).ravel())
-        errors.append(estimator.reconstruction_error(as_rows(chunk)))
+        errors.append(-estimator.score_samples(as_rows(chunk)))
     if not errors:
         raise ValueError("The iterator of chunks gave no rows; no threshold can be set.")
     if labels and len(labels) != len(errors):
@@ -50,7 +50,7 @@ def _errors_of_chunks(estimator, chunks: Iterator, y) -> tuple[np.ndarray, np.nd
 
 def _errors_of_collection(estimator, X, y) -> tuple[np.ndarray, np.ndarray | None]:
     dask, _, _ = import_dask()
-    errors = estimator.reconstruction_error(X)
+    errors = -estimator.score_samples(X)  # the anomaly score the threshold is set on
     if is_dask_collection(y):
         errors, y = dask.compute(errors, y)
     else:

@@ -99,7 +99,7 @@ class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):
     ):
         _store_params(self, locals())
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the denoiser.
 
         Parameters
@@ -109,13 +109,15 @@ class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):
         y : array-like of shape (n_samples, n_features) or None
             Clean targets for the noisy X. A 1-D ``y`` (class labels passed along a
             ``Pipeline``) is ignored, as by any unsupervised transformer.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows in the training loss.
 
         Returns
         -------
         self : DenoisingAutoencoder
             The fitted estimator.
         """
-        return super().fit(X, y)
+        return super().fit(X, y, sample_weight=sample_weight)
 
     def _clean_targets(self, X: np.ndarray, y):
         if y is None:

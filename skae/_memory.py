@@ -112,7 +112,7 @@ def _qualname(obj) -> str:
 
 
 def network_key(estimator, X_in: np.ndarray, X_target: np.ndarray, *, seed: int,
-                epochs: int) -> str:
+                epochs: int, sample_weight: np.ndarray | None = None) -> str:
     """Hex digest identifying the network ``estimator`` would train on these rows.
 
     Raises
@@ -140,6 +140,8 @@ def network_key(estimator, X_in: np.ndarray, X_target: np.ndarray, *, seed: int,
         "same_target": same_target,
         "X_in": np.ascontiguousarray(X_in, dtype=np.float32),
         "X_target": None if same_target else np.ascontiguousarray(X_target, dtype=np.float32),
+        "sample_weight": (None if sample_weight is None
+                          else np.ascontiguousarray(sample_weight, dtype=np.float32)),
     }
     try:
         return joblib.hash(parts, hash_name="sha1")
@@ -157,7 +159,8 @@ def _why_not_cached(estimator) -> str | None:
 
 
 def train_or_load(estimator, train: Trainer, X_in: np.ndarray, X_target: np.ndarray, *,
-                seed: int, epochs: int, continuing: bool) -> tuple[keras.Model, dict]:
+                  seed: int, epochs: int, continuing: bool,
+                  sample_weight: np.ndarray | None = None) -> tuple[keras.Model, dict]:
     """``train()``, or load the network a previous identical ``train()`` cached.
 
     Parameters
@@ -174,6 +177,8 @@ def train_or_load(estimator, train: Trainer, X_in: np.ndarray, X_target: np.ndar
         The effective number of epochs.
     continuing : bool
         True when training continues from the current weights: never cached.
+    sample_weight : ndarray or None
+        The rows' weights in the loss; part of the key.
 
     Returns
     -------
@@ -187,7 +192,8 @@ def train_or_load(estimator, train: Trainer, X_in: np.ndarray, X_target: np.ndar
     key = None
     if reason is None:
         try:
-            key = network_key(estimator, X_in, X_target, seed=seed, epochs=epochs)
+            key = network_key(estimator, X_in, X_target, seed=seed, epochs=epochs,
+                              sample_weight=sample_weight)
         except _Uncacheable as exc:
             reason = str(exc)
     if key is None:

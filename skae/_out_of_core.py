@@ -275,6 +275,6 @@ def _fit_statistics(estimator, blocks: RowBlocks, scan: _Scan) -> None:
         errors, end = np.empty(scan.n_rows), 0
         for block in blocks.iterate(range(len(blocks))):
             if len(block):
-                errors[end:end + len(block)] = estimator.reconstruction_error(block)
+                errors[end:end + len(block)] = -estimator.score_samples(block)
                 end += len(block)
         estimator._set_threshold(errors)

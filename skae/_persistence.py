@@ -41,7 +41,7 @@ import numpy as np
 
 from ._serialization import check_keras_classes_only, network_to_bytes
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load", "save_estimator"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load", "save_estimator", "write_atomically"]
 
 #: Value of ``meta.json``'s ``"format"`` key.
 FORMAT_NAME = "skae.estimator"
@@ -267,7 +267,11 @@ def save_estimator(estimator, file) -> None:
     A path is written atomically: to a temporary file in the same folder, renamed into
     place once complete, so a failed save never leaves a truncated file behind.
     """
-    payload = _archive(*_describe(estimator))
+    write_atomically(_archive(*_describe(estimator)), file)
+
+
+def write_atomically(payload: bytes, file) -> None:
+    """Write ``payload`` to a writable binary file object, or atomically to a path."""
     if hasattr(file, "write"):
         file.write(payload)
         return
@@ -422,7 +426,8 @@ def load(file, *, allow_custom_objects: bool = True):
     Parameters
     ----------
     file : str, path-like or binary file object
-        A file written by the ``save`` method of a skae estimator.
+        A file written by the ``save`` method of a skae estimator or by :func:`skae.save`
+        (which also writes Pipelines and ColumnTransformers holding skae estimators).
     allow_custom_objects : bool, default=True
         Keras's safe mode never runs a ``Lambda`` layer, but it does build any class
         that this process registered with ``keras.saving.register_keras_serializable``
@@ -433,14 +438,16 @@ def load(file, *, allow_custom_objects: bool = True):
 
     Returns
     -------
-    estimator : AutoencoderTransformer, DenoisingAutoencoder or ReconstructionOutlierDetector
-        The estimator, with the parameters and (if it was fitted) the fitted attributes and
-        network it was saved with; its outputs are identical to the saved estimator's.
+    estimator : AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector \
+or Pipeline, ColumnTransformer, FeatureUnion
+        The object, with the parameters and (if it was fitted) the fitted attributes and
+        networks it was saved with; its outputs are identical to the saved object's.
 
     Raises
     ------
     ValueError
-        If the file is not a skae file, was written in another file format version, names
+        If the file is a pickle or joblib file (the message says how to load it), is not a
+        skae file, was written in another file format version, names
         an unknown class or unknown parameters, holds a network with code in it (such as a
         ``Lambda`` layer, refused by Keras's safe mode; with
         ``allow_custom_objects=False``, any class that is not Keras's own) or was
@@ -472,6 +479,11 @@ def load(file, *, allow_custom_objects: bool = True):
     >>> bool(np.array_equal(loaded.score_samples(X), det.score_samples(X)))
     True
     """
+    from ._pipeline_io import is_composite, load_composite, refuse_foreign_file
+
+    refuse_foreign_file(file)  # a pickle or joblib file: say so, and how to load it
+    if is_composite(file):  # a Pipeline or ColumnTransformer written by skae.save
+        return load_composite(file, allow_custom_objects=allow_custom_objects)
     meta, network = _unpack(file)
     cls = _check_header(meta, network)
     try:

@@ -14,6 +14,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ._progress import keras_verbose
+
 __all__ = [
     "TrainingDiverged", "auto_batch_size", "auto_epochs", "train_network", "validation_split",
 ]
@@ -116,13 +118,14 @@ def _prepare_optimizer(model: keras.Model) -> None:
     optimizer._all_reduce_sum_gradients = all_reduce_sum_gradients
 
 
-def _dataset(X_in, X_target, *, batch_size, seed, shuffle, corrupt, generator):
-    ds = tf.data.Dataset.from_tensor_slices((X_in, X_target))
+def _dataset(X_in, X_target, *, batch_size, seed, shuffle, corrupt, generator, weights=None):
+    rows = (X_in, X_target) if weights is None else (X_in, X_target, weights)
+    ds = tf.data.Dataset.from_tensor_slices(rows)
     if shuffle:
         ds = ds.shuffle(len(X_in), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
     if corrupt is not None:
-        ds = ds.map(lambda a, b: (corrupt(a, generator), b))
+        ds = ds.map(lambda a, *rest: (corrupt(a, generator), *rest))
     return ds.prefetch(2)
 
 
@@ -152,6 +155,7 @@ def train_network(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     corrupt: Corruption | None = None,
     fit_kwargs: dict | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> dict[str, list[float]]:
     """Train ``model`` to map ``X_in`` to ``X_target``; return its history.
 
@@ -159,6 +163,7 @@ def train_network(
     weights of the epoch with the lowest validation loss are restored. ``corrupt`` (denoising)
     is applied to every training batch, drawn afresh from a generator seeded by ``seed``;
     the validation inputs are corrupted once, by a second seeded generator.
+    ``sample_weight`` weights each row's loss, in training and validation alike.
 
     Raises
     ------
@@ -172,9 +177,11 @@ def train_network(
     bs = max(1, min(int(batch_size), len(train_idx)))
     shuffle_seed = int(rng.integers(2**31 - 1))
     generator = tf.random.Generator.from_seed(int(rng.integers(2**31 - 1)))
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
     train = _dataset(
         X_in[train_idx], X_target[train_idx], batch_size=bs, seed=shuffle_seed, shuffle=True,
         corrupt=corrupt, generator=generator,
+        weights=None if weights is None else weights[train_idx],
     )
     if getattr(model, "train_function", None) is None and not model.run_eagerly:
         max_steps = epochs * -(-len(train_idx) // bs)
@@ -183,6 +190,8 @@ def train_network(
     stop_on_nan = _StopOnNonFinite()
     all_callbacks = [stop_on_nan, *callbacks]
     validation = _validation_data(X_in, X_target, val_idx, corrupt, rng)
+    if validation is not None and weights is not None:
+        validation = (*validation, weights[val_idx])
     if early_stopping:
         all_callbacks.append(
             keras.callbacks.EarlyStopping(
@@ -197,7 +206,7 @@ def train_network(
         validation_batch_size=max(bs, 1024) if validation is not None else None,
         epochs=epochs,
         shuffle=False,  # the dataset shuffles itself, seeded
-        verbose=verbose,
+        verbose=keras_verbose(verbose),  # plain lines, not a progress bar, into pipes and logs
         callbacks=all_callbacks,
         **(fit_kwargs or {}),
     )

@@ -13,7 +13,10 @@ import numpy as np
 import pytest
 from matplotlib.collections import PolyCollection
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 
 import skae.plotting
 from skae.plotting import (
@@ -285,7 +288,7 @@ def test_signal_from_predictions():
     assert_allclose([vertices[:, 0].min(), vertices[:, 0].max()], [0.0, 1.0])
     assert_allclose([vertices[:, 1].min(), vertices[:, 1].max()], [x.min(), x.max()])
     assert legend_texts(disp.ax_) == ["input", "reconstruction", "error"]
-    assert disp.ax_.get_title() == f"reconstruction error: {np.mean((x - x_rec) ** 2):.4g}"
+    assert disp.ax_.get_title() == f"mean squared difference: {np.mean((x - x_rec) ** 2):.4g}"
     assert (disp.ax_.get_xlabel(), disp.ax_.get_ylabel()) == ("time", "value")
 
 
@@ -299,7 +302,10 @@ def test_signal_from_estimator_one_row():
     assert_allclose(disp.reconstruction_lines_[0].get_xdata(), np.arange(20))
     assert_allclose(disp.reconstruction_lines_[0].get_ydata(), 0.9 * X[3])
     error = est.reconstruction_error(X[3:4])[0]
-    assert disp.ax_.get_title() == f"row 3, reconstruction error: {error:.4g}"
+    assert disp.ax_.get_title() == (
+        f"row 3, mean squared difference: {np.mean((X[3] - 0.9 * X[3]) ** 2):.4g}\n"
+        f"FakeAutoencoder.reconstruction_error: {error:.4g}"
+    )
     assert est.reconstructed_rows == [1]
 
 
@@ -507,10 +513,8 @@ def test_history_not_fitted():
 @pytest.fixture(scope="module")
 def fitted():
     """Tiny real estimators (imports TensorFlow: most of this file's run time)."""
-    try:
-        from skae import DenoisingAutoencoder, ReconstructionOutlierDetector
-    except ImportError as exc:  # estimators not available
-        pytest.skip(f"skae estimators not importable: {exc}")
+    from skae import DenoisingAutoencoder, ReconstructionOutlierDetector  # a broken install fails
+
     rng = np.random.RandomState(0)
     X = rng.uniform(size=(40, 16)).astype(np.float32)
     params = {"epochs": 2, "hidden_layer_sizes": (8,), "n_components": 2, "random_state": 0}
@@ -520,6 +524,10 @@ def fitted():
             "X": X,
             "denoiser": DenoisingAutoencoder(**params).fit(X),
             "detector": ReconstructionOutlierDetector(**params).fit(X),
+            "pipeline": make_pipeline(
+                StandardScaler(), ReconstructionOutlierDetector(**params)
+            ).fit(X),
+            "image_pipeline": make_pipeline(MinMaxScaler(), DenoisingAutoencoder(**params)).fit(X),
         }
 
 
@@ -556,3 +564,107 @@ def test_real_history_display(fitted):
     disp = TrainingHistoryDisplay.from_estimator(est)
     assert_allclose(disp.lines_["loss"].get_ydata(), est.history_["loss"])
     assert len(disp.lines_["loss"].get_xdata()) == 2
+
+
+# --------------------------------------------------------------------------- units of what is drawn
+
+
+class FakeScaledDetector(FakeDetector):
+    """A detector whose own error is in other units than the curves: 100 x their MSE."""
+
+    def reconstruction_error(self, X):
+        return 100.0 * super().reconstruction_error(X)
+
+
+def _drawn_mse(disp):
+    x = disp.input_lines_[0].get_ydata()
+    return float(np.mean((x - disp.reconstruction_lines_[0].get_ydata()) ** 2))
+
+
+def test_signal_title_measures_the_drawn_curves_and_names_the_estimator_error():
+    X = np.random.RandomState(0).normal(size=(5, 20))
+    est = FakeScaledDetector(threshold=0.5)
+    disp = SignalReconstructionDisplay.from_estimator(est, X, index=1)
+    first, second = disp.ax_.get_title().split("\n")
+    assert first == f"row 1, mean squared difference: {_drawn_mse(disp):.4g}"
+    score = est.reconstruction_error(X[1:2])[0]
+    assert second == (
+        f"FakeScaledDetector.reconstruction_error: {score:.4g} (above threshold 0.5)"
+    )
+
+
+def test_real_detector_signal_title_is_in_the_units_drawn(fitted):
+    disp = SignalReconstructionDisplay.from_estimator(fitted["detector"], fitted["X"], index=0)
+    first = disp.ax_.get_title().split("\n")[0]
+    assert float(first.rsplit(": ", 1)[1]) == pytest.approx(_drawn_mse(disp), rel=1e-3)
+
+
+def test_error_histogram_axis_names_the_estimator_error():
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    disp = ErrorHistogramDisplay.from_estimator(FakeScaledDetector(threshold=1.0), X)
+    assert disp.ax_.get_xlabel() == "FakeScaledDetector.reconstruction_error"
+    assert ErrorHistogramDisplay.from_predictions([1.0, 2.0]).ax_.get_xlabel() == (
+        "reconstruction error"
+    )
+
+
+# --------------------------------------------------------------------------- Pipelines
+
+
+def test_error_histogram_from_pipeline(fitted):
+    pipe, X = fitted["pipeline"], fitted["X"]
+    y = pipe.predict(X)
+    disp = ErrorHistogramDisplay.from_estimator(pipe, X, y, bins=10)
+    assert_allclose(disp.threshold_line_.get_xdata()[0], pipe[-1].threshold_)
+    assert sum(p.get_height() for p in disp.bars_["abnormal"]) == np.sum(y != 1)
+    errors = np.concatenate([disp.bars_["normal"].datavalues, disp.bars_["abnormal"].datavalues])
+    assert errors.sum() == X.shape[0]
+    assert disp.ax_.get_xlabel() == "ReconstructionOutlierDetector.reconstruction_error"
+
+
+def test_signal_from_pipeline_draws_in_the_input_units(fitted):
+    pipe, X = fitted["pipeline"], fitted["X"]
+    scaler, detector = pipe[0], pipe[-1]
+    disp = SignalReconstructionDisplay.from_estimator(pipe, X, index=2)
+    assert_allclose(disp.input_lines_[0].get_ydata(), X[2], rtol=1e-6)
+    expected = scaler.inverse_transform(detector.reconstruct(scaler.transform(X[2:3])))[0]
+    assert_allclose(disp.reconstruction_lines_[0].get_ydata(), expected, rtol=1e-5)
+    assert disp.ax_.get_ylabel() == "value"
+    score = -pipe.score_samples(X[2:3])[0]
+    assert f"reconstruction_error: {score:.4g}" in disp.ax_.get_title()
+
+
+def test_signal_from_pipeline_without_inverse_names_the_transformed_units():
+    X = np.random.RandomState(0).uniform(1, 2, size=(5, 20))
+    pipe = make_pipeline(FunctionTransformer(np.log), FakeAutoencoder())
+    disp = SignalReconstructionDisplay.from_estimator(pipe, X, index=0)
+    assert_allclose(disp.input_lines_[0].get_ydata(), np.log(X[0]))
+    assert_allclose(disp.reconstruction_lines_[0].get_ydata(), 0.9 * np.log(X[0]))
+    assert disp.ax_.get_ylabel() == "value after functiontransformer"
+
+
+def test_image_display_from_pipeline(fitted):
+    pipe, X = fitted["image_pipeline"], fitted["X"]
+    disp = ImageReconstructionDisplay.from_estimator(pipe, X, n_images=3)
+    scaler, denoiser = pipe[0], pipe[-1]
+    expected = scaler.inverse_transform(denoiser.reconstruct(scaler.transform(X[:3])))
+    assert_allclose(disp.images_[1, 2].get_array(), expected[2].reshape(4, 4), rtol=1e-5)
+
+
+def test_history_display_from_pipeline(fitted):
+    pipe = fitted["pipeline"]
+    disp = TrainingHistoryDisplay.from_estimator(pipe)
+    assert_allclose(disp.lines_["loss"].get_ydata(), pipe[-1].history_["loss"])
+
+
+def test_history_display_unfitted_pipeline_names_the_step():
+    pipe = make_pipeline(StandardScaler(), FakeAutoencoder())
+    with pytest.raises(NotFittedError, match="FakeAutoencoder instance has no history_"):
+        TrainingHistoryDisplay.from_estimator(pipe)
+
+
+def test_pipeline_not_ending_in_an_autoencoder_is_refused():
+    X = np.random.RandomState(0).normal(size=(10, 4))
+    pipe = make_pipeline(StandardScaler(), PCA(2)).fit(X)
+    with pytest.raises(TypeError, match="needs an estimator with a `reconstruction_error`"):
+        ErrorHistogramDisplay.from_estimator(pipe, X)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 from sklearn.metrics import f1_score, make_scorer
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.utils.validation import NotFittedError
@@ -116,8 +117,91 @@ def test_bad_errors_are_rejected(errors, message):
 
 
 def test_unknown_rule_is_rejected():
-    with pytest.raises(ValueError, match=r"threshold must be one of \['mean_std', 'median_mad'\]"):
+    with pytest.raises(
+        ValueError, match=r"threshold must be one of \['log_mean_std', 'mean_std', 'median_mad'\]"
+    ):
         _rule(np.ones(3), threshold="percentile")
+
+
+# --------------------------------------------------------------------------- the log rule
+
+
+def test_log_mean_std_rule_values():
+    errors = np.array([0.5, 1.0, 2.0, 8.0, 0.01])
+    logs = np.log(np.maximum(errors, np.quantile(errors, 0.25)))  # 0.01 counts as Q1, 0.5
+    expected = np.exp(logs.mean() + 2.0 * logs.std())
+    assert _rule(errors, threshold="log_mean_std", n_std=2.0) == pytest.approx(expected)
+    assert _rule(errors, threshold="log_mean_std", n_std=0.0) == pytest.approx(
+        np.exp(logs.mean())  # the geometric mean
+    )
+
+
+@pytest.mark.parametrize("rule, k", [("log_mean_std", 2.0), ("mean_std", 1.0),
+                                     ("median_mad", 1.0)])
+def test_n_std_none_is_the_rules_own_multiplier(rule, k):
+    errors = np.random.default_rng(0).lognormal(size=200)
+    assert _rule(errors, threshold=rule, n_std=None) == _rule(errors, threshold=rule, n_std=k)
+
+
+@pytest.mark.parametrize("draw", [
+    lambda rng: rng.lognormal(sigma=2.0, size=2000),
+    lambda rng: rng.pareto(1.5, size=2000),
+    lambda rng: rng.exponential(size=2000),
+    lambda rng: np.r_[rng.uniform(1, 2, size=1900), rng.uniform(1e3, 1e4, size=100)],
+])
+def test_log_rule_never_flags_more_than_cantelli_allows(draw):
+    errors = draw(np.random.default_rng(0))
+    for k in (1.0, 2.0, 3.0):
+        share = np.mean(errors > _rule(errors, threshold="log_mean_std", n_std=k))
+        assert share <= 1.0 / (1.0 + k**2)
+
+
+def test_log_rule_ignores_the_errors_unit_and_power():
+    errors = np.random.default_rng(0).lognormal(sigma=1.5, size=500)
+    flagged = errors > _rule(errors, threshold="log_mean_std", n_std=None)
+    for transformed in (1e-4 * errors, 250.0 * errors, np.sqrt(errors), errors**3):
+        limit = _rule(transformed, threshold="log_mean_std", n_std=None)
+        assert_array_equal(transformed > limit, flagged)
+
+
+def test_log_rule_with_exact_reconstructions():
+    assert _rule(np.zeros(5), threshold="log_mean_std", n_std=None) == 0.0
+    errors = np.r_[np.zeros(5), np.full(95, 1.0), [50.0]]  # a few rows reconstructed exactly
+    limit = _rule(errors, threshold="log_mean_std", n_std=None)
+    assert np.isfinite(limit) and 1.0 <= limit < 50.0
+
+
+# --------------------------------------------------------------------------- sample weights
+
+
+@pytest.mark.parametrize("rule", ["log_mean_std", "mean_std", "median_mad"])
+def test_equal_weights_give_the_unweighted_threshold(rule):
+    errors = np.random.default_rng(0).lognormal(size=101)
+    unweighted = _rule(errors, threshold=rule, n_std=None)
+    weighted = error_threshold(errors, contamination="auto", threshold=rule, n_std=None,
+                               sample_weight=np.full(101, 3.0))
+    assert weighted == unweighted
+
+
+@pytest.mark.parametrize("rule", ["mean_std"])
+def test_integer_weights_count_as_repeated_rows(rule):
+    rng = np.random.default_rng(0)
+    errors, weights = rng.lognormal(size=50), rng.integers(0, 4, size=50)
+    weighted = error_threshold(errors, contamination="auto", threshold=rule, n_std=None,
+                               sample_weight=weights)
+    assert weighted == pytest.approx(_rule(np.repeat(errors, weights), threshold=rule,
+                                           n_std=None))
+
+
+def test_weighted_contamination_and_median():
+    errors = np.array([1.0, 2.0, 3.0, 4.0])
+    weights = np.array([1.0, 1.0, 1.0, 5.0])
+    # a weighted 60th percentile: 3 / 8 of the weight lies below 4
+    assert error_threshold(errors, contamination=0.4, threshold="mean_std", n_std=1.0,
+                           sample_weight=weights) == 4.0
+    with pytest.raises(ValueError, match="sample_weight is 0 for every row"):
+        error_threshold(errors, contamination=0.4, threshold="mean_std", n_std=1.0,
+                        sample_weight=np.zeros(4))
 
 
 @pytest.mark.parametrize("name", ["contamination", "threshold", "n_std"])
@@ -161,12 +245,12 @@ def test_bad_threshold_parameters_fail_before_training(params, name, count_train
         {"threshold": 0.3},
         {"contamination": 0.1, "threshold": "median_mad"},
     ],
-    ids=["mean_std", "median_mad", "fixed", "contamination"],
+    ids=["default", "median_mad", "fixed", "contamination"],
 )
 def test_offset_comes_from_training_errors(params, labelled, fast_params):
     X, _ = labelled
     det = ReconstructionOutlierDetector(**params, **fast_params).fit(X)
-    merged = {"contamination": "auto", "threshold": "mean_std", "n_std": 1.0, **params}
+    merged = {"contamination": "auto", "threshold": "log_mean_std", "n_std": None, **params}
     expected = error_threshold(det.reconstruction_error(X), **merged)
     assert det.threshold_ == pytest.approx(expected, rel=1e-6)
     assert det.offset_ == -det.threshold_
@@ -183,7 +267,7 @@ def test_fit_threshold_moves_only_the_threshold(labelled, fast_params, count_tra
     n_trained = len(count_training)
     det.set_params(contamination=0.2)
     assert det.offset_ == -error_threshold(  # set_params alone changes nothing
-        det.reconstruction_error(X), contamination="auto", threshold="mean_std", n_std=1.0
+        det.reconstruction_error(X), contamination="auto", threshold="log_mean_std", n_std=None
     )
     assert det.fit_threshold(X) is det
     assert len(count_training) == n_trained

@@ -88,26 +88,80 @@ def _require_method(estimator: Any, method: str, caller_name: str) -> None:
         )
 
 
-def reconstruct(estimator: Any, X: Any, caller_name: str) -> np.ndarray:
-    """Call ``estimator.reconstruct(X)`` and check the result has the shape of ``X``."""
-    _require_method(estimator, "reconstruct", caller_name)
-    X_rec = np.asarray(estimator.reconstruct(X), dtype=float)
-    if X_rec.shape != np.shape(X):
+def split_pipeline(estimator: Any) -> tuple[Any, Any]:
+    """``(head, final)``: a Pipeline's steps before its last one and its last step.
+
+    ``head`` is None when ``estimator`` is not a :class:`~sklearn.pipeline.Pipeline`; then
+    ``final`` is the estimator itself. As scikit-learn's displays do, a Pipeline is read
+    through its last step, X having gone through the steps before it.
+    """
+    from sklearn.pipeline import Pipeline
+
+    if not isinstance(estimator, Pipeline):
+        return None, estimator
+    final = estimator.steps[-1][1]
+    if final is None or final == "passthrough":
+        raise TypeError("The Pipeline's last step is 'passthrough'; it must be an autoencoder.")
+    return estimator[:-1], final
+
+
+def final_estimator(estimator: Any) -> Any:
+    """The estimator a display reads: a Pipeline's last step, else ``estimator`` itself."""
+    return split_pipeline(estimator)[1]
+
+
+def _step_names(head: Any) -> str:
+    return " + ".join(name for name, step in head.steps if step not in (None, "passthrough"))
+
+
+def _invertible(head: Any) -> bool:
+    """Whether the steps map back exactly: a FunctionTransformer without ``inverse_func``
+    has an identity ``inverse_transform`` that would draw transformed values as X's."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    return hasattr(head, "inverse_transform") and not any(
+        isinstance(step, FunctionTransformer) and step.func is not None
+        and step.inverse_func is None
+        for _, step in head.steps
+    )
+
+
+def reconstruct(estimator: Any, X: Any, caller_name: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """``(x, x_rec, units)``: rows of X and their reconstruction, in the units to draw.
+
+    For a Pipeline, X goes through the steps before the autoencoder; the reconstruction is
+    mapped back to X's units when those steps have ``inverse_transform``; otherwise both are
+    drawn in the transformed units, which ``units`` then names (" after StandardScaler").
+    """
+    head, final = split_pipeline(estimator)
+    _require_method(final, "reconstruct", caller_name)
+    X_in = X if head is None else head.transform(X)
+    X_rec = np.asarray(final.reconstruct(X_in), dtype=float)
+    if X_rec.shape != np.shape(X_in):
         raise ValueError(
-            f"{type(estimator).__name__}.reconstruct returned shape {X_rec.shape}, "
-            f"expected the shape of X, {np.shape(X)}."
+            f"{type(final).__name__}.reconstruct returned shape {X_rec.shape}, "
+            f"expected the shape of X, {np.shape(X_in)}."
         )
-    return X_rec
+    if head is None:
+        return np.asarray(X, dtype=float), X_rec, ""
+    if _invertible(head):
+        X_rec = np.asarray(head.inverse_transform(X_rec), dtype=float)
+        return np.asarray(X, dtype=float), X_rec, ""
+    return np.asarray(X_in, dtype=float), X_rec, f" after {_step_names(head)}"
 
 
 def reconstruction_error(estimator: Any, X: Any, caller_name: str) -> np.ndarray:
-    """Call ``estimator.reconstruction_error(X)`` and check it gives one value per row."""
-    _require_method(estimator, "reconstruction_error", caller_name)
-    errors = np.asarray(estimator.reconstruction_error(X), dtype=float)
+    """Call ``reconstruction_error(X)`` of the estimator (of a Pipeline's last step, on X
+    transformed by the steps before it) and check it gives one value per row."""
+    head, final = split_pipeline(estimator)
+    _require_method(final, "reconstruction_error", caller_name)
+    errors = np.asarray(
+        final.reconstruction_error(X if head is None else head.transform(X)), dtype=float
+    )
     n_samples = np.shape(X)[0]
     if errors.shape != (n_samples,):
         raise ValueError(
-            f"{type(estimator).__name__}.reconstruction_error returned shape {errors.shape}, "
+            f"{type(final).__name__}.reconstruction_error returned shape {errors.shape}, "
             f"expected ({n_samples},)."
         )
     return errors

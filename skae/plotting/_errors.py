@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._base import as_float_array, get_axes, reconstruction_error, style_kwargs
+from ._base import (
+    as_float_array,
+    final_estimator,
+    get_axes,
+    reconstruction_error,
+    style_kwargs,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -39,6 +45,11 @@ class ErrorHistogramDisplay:
     normal_label : int, float, bool or str, default=1
         The label of normal rows in ``y``. The default, 1, fits both 0/1 "is
         normal" labels and scikit-learn's 1 (inlier) / -1 (outlier) convention.
+
+    error_label : str, default="reconstruction error"
+        Label of the horizontal axis: what the errors are, in their units.
+        :meth:`from_estimator` names the estimator's method, e.g.
+        ``"ReconstructionOutlierDetector.reconstruction_error"``.
 
     Attributes
     ----------
@@ -93,11 +104,13 @@ class ErrorHistogramDisplay:
         y: ArrayLike | None = None,
         threshold: float | None = None,
         normal_label: Any = 1,
+        error_label: str = "reconstruction error",
     ) -> None:
         self.errors = errors
         self.y = y
         self.threshold = threshold
         self.normal_label = normal_label
+        self.error_label = error_label
 
     def _groups(self) -> dict[str, np.ndarray]:
         """Validate the data and split the errors into the groups to draw."""
@@ -184,7 +197,7 @@ class ErrorHistogramDisplay:
                 Line2D,
             )
             self.threshold_line_ = self.ax_.axvline(float(self.threshold), **line_kw)
-        self.ax_.set(xlabel="reconstruction error", ylabel="number of samples")
+        self.ax_.set(xlabel=self.error_label, ylabel="number of samples")
         self.ax_.legend()
         return self
 
@@ -196,6 +209,7 @@ class ErrorHistogramDisplay:
         *,
         threshold: float | None = None,
         normal_label: Any = 1,
+        error_label: str = "reconstruction error",
         bins: int | ArrayLike = 50,
         alpha: float = 0.5,
         ax: Axes | None = None,
@@ -218,6 +232,9 @@ class ErrorHistogramDisplay:
         normal_label : int, float, bool or str, default=1
             Label of the normal rows in ``y``.
 
+        error_label : str, default="reconstruction error"
+            Label of the horizontal axis: what the errors are, in their units.
+
         bins, alpha, ax, hist_kwargs, threshold_kwargs
             Passed to :meth:`plot`.
 
@@ -225,7 +242,10 @@ class ErrorHistogramDisplay:
         -------
         display : ErrorHistogramDisplay
         """
-        disp = cls(errors=errors, y=y, threshold=threshold, normal_label=normal_label)
+        disp = cls(
+            errors=errors, y=y, threshold=threshold, normal_label=normal_label,
+            error_label=error_label,
+        )
         return disp.plot(
             ax=ax,
             bins=bins,
@@ -233,6 +253,7 @@ class ErrorHistogramDisplay:
             hist_kwargs=hist_kwargs,
             threshold_kwargs=threshold_kwargs,
         )
+        return disp
 
     @classmethod
     def from_estimator(
@@ -253,9 +274,11 @@ class ErrorHistogramDisplay:
 
         Parameters
         ----------
-        estimator : fitted autoencoder or outlier detector
+        estimator : fitted autoencoder, outlier detector or Pipeline
             Any object with a ``reconstruction_error(X)`` method returning one
-            error per row, e.g. :class:`skae.ReconstructionOutlierDetector`.
+            error per row, e.g. :class:`skae.ReconstructionOutlierDetector`; or a
+            fitted :class:`~sklearn.pipeline.Pipeline` whose last step is one (X
+            then goes through the steps before it, as in ``pipeline.score_samples``).
 
         X : array-like of shape (n_samples, n_features)
             Data whose reconstruction errors are plotted.
@@ -265,7 +288,8 @@ class ErrorHistogramDisplay:
 
         threshold : float, default=None
             Error threshold to draw. Defaults to ``estimator.threshold_`` when
-            the estimator has one (as a fitted outlier detector does).
+            the estimator (a Pipeline's last step) has one, as a fitted outlier
+            detector does.
 
         normal_label : int, float, bool or str, default=1
             Label of the normal rows in ``y``.
@@ -280,16 +304,20 @@ class ErrorHistogramDisplay:
         if y is not None and len(y) != np.shape(X)[0]:
             raise ValueError(f"X has {np.shape(X)[0]} rows but y has {len(y)} labels.")
         errors = reconstruction_error(estimator, X, f"{cls.__name__}.from_estimator")
+        final = final_estimator(estimator)
         if threshold is None:
-            threshold = getattr(estimator, "threshold_", None)
-        return cls.from_predictions(
+            threshold = getattr(final, "threshold_", None)
+        disp = cls.from_predictions(
             errors,
             y,
             threshold=threshold,
             normal_label=normal_label,
+            # the units drawn: the estimator's own error (a detector's is per-feature scaled)
+            error_label=f"{type(final).__name__}.reconstruction_error",
             bins=bins,
             alpha=alpha,
             ax=ax,
             hist_kwargs=hist_kwargs,
             threshold_kwargs=threshold_kwargs,
         )
+        return disp

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._base import as_float_array, get_axes, style_kwargs
+from ._base import as_float_array, final_estimator, get_axes, style_kwargs
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -228,9 +228,10 @@ class TrainingHistoryDisplay:
 
         Parameters
         ----------
-        estimator : fitted autoencoder
+        estimator : fitted autoencoder or Pipeline
             Any object with a ``history_`` attribute, a mapping of metric name
-            to values per epoch.
+            to values per epoch; or a fitted :class:`~sklearn.pipeline.Pipeline`
+            whose last step is one.
 
         keys, ax, log_scale, mark_best, line_kwargs
             See :meth:`from_history`.
@@ -244,12 +245,13 @@ class TrainingHistoryDisplay:
         sklearn.exceptions.NotFittedError
             If the estimator has no ``history_`` (it is not fitted).
         """
-        history = getattr(estimator, "history_", None)
+        final = final_estimator(estimator)
+        history = getattr(final, "history_", None)
         if history is None:
             from sklearn.exceptions import NotFittedError
 
             raise NotFittedError(
-                f"This {type(estimator).__name__} instance has no history_; fit it first."
+                f"This {type(final).__name__} instance has no history_; fit it first."
             )
         return cls.from_history(
             history,

@@ -13,6 +13,7 @@ from ._base import (
     check_matplotlib_support,
     check_same_shape,
     reconstruct,
+    split_pipeline,
     style_kwargs,
     take_rows,
 )
@@ -444,10 +445,13 @@ class ImageReconstructionDisplay:
 
         Parameters
         ----------
-        estimator : fitted autoencoder
+        estimator : fitted autoencoder or Pipeline
             Any object with a ``reconstruct(X)`` method returning an array of
             the shape of ``X``, e.g. :class:`skae.AutoencoderTransformer`,
-            :class:`skae.DenoisingAutoencoder`.
+            :class:`skae.DenoisingAutoencoder`; or a fitted
+            :class:`~sklearn.pipeline.Pipeline` whose last step is one. X then goes
+            through the steps before it, and the reconstructions are mapped back to
+            X's units when those steps have ``inverse_transform``.
 
         X : array-like of shape (n_samples, n_features)
             Input images, one flattened image per row (noisy ones for a denoiser).
@@ -470,8 +474,9 @@ class ImageReconstructionDisplay:
         -------
         display : ImageReconstructionDisplay
         """
+        head, final = split_pipeline(estimator)
         if image_shape is None:
-            image_shape = getattr(estimator, "input_shape", None)
+            image_shape = getattr(final, "input_shape", None)
         shape = _image_shape_for(np.shape(X), image_shape)
         if X_clean is not None and np.shape(X_clean) != np.shape(X):
             raise ValueError(
@@ -480,8 +485,10 @@ class ImageReconstructionDisplay:
             )
         rows = _select_rows(np.shape(X)[0], n_images, indices, random_state)
         X_sel = take_rows(X, rows)
-        X_rec = reconstruct(estimator, X_sel, f"{cls.__name__}.from_estimator")
+        X_sel, X_rec, units = reconstruct(estimator, X_sel, f"{cls.__name__}.from_estimator")
         clean = None if X_clean is None else take_rows(X_clean, rows)
+        if clean is not None and units:  # drawn in the units of the autoencoder's input
+            clean = head.transform(clean)
 
         def images(A: Any, name: str) -> np.ndarray:
             return as_float_array(A, name, ndim=(2, 3, 4)).reshape(len(rows), *shape)

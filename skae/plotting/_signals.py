@@ -10,6 +10,7 @@ import numpy as np
 from ._base import (
     as_float_array,
     check_same_shape,
+    final_estimator,
     get_axes,
     reconstruct,
     reconstruction_error,
@@ -60,12 +61,32 @@ class SignalReconstructionDisplay:
         if None.
 
     errors : ndarray of shape (n_signals,), default=None
-        Reconstruction error of each signal. With a single signal it is shown
-        in the axes title (with its row number when ``indices`` is given).
+        Mean squared difference between each signal and its reconstruction, in
+        the units drawn; computed from the curves if None. With a single signal
+        it is shown in the axes title (with its row number when ``indices`` is
+        given), so the title measures the shaded area it sits above.
 
     indices : ndarray of shape (n_signals,), default=None
         Row numbers of the signals in the original data, used to tell several
         signals apart in the legend.
+
+    estimator_errors : ndarray of shape (n_signals,), default=None
+        The estimator's own error of each signal (e.g. a detector's
+        ``reconstruction_error``, which can be measured in other units than the
+        curves, such as per-feature scaled ones). With a single signal it is
+        shown on a second title line, named by ``error_name``, beside
+        ``threshold``.
+
+    threshold : float, default=None
+        The estimator's threshold on ``estimator_errors`` (a detector's
+        ``threshold_``), shown beside it.
+
+    error_name : str, default="estimator error"
+        What ``estimator_errors`` are, e.g.
+        ``"ReconstructionOutlierDetector.reconstruction_error"``.
+
+    value_label : str, default="value"
+        Label of the vertical axis: the units of the curves.
 
     Attributes
     ----------
@@ -118,12 +139,20 @@ class SignalReconstructionDisplay:
         time: ArrayLike | None = None,
         errors: ArrayLike | None = None,
         indices: ArrayLike | None = None,
+        estimator_errors: ArrayLike | None = None,
+        threshold: float | None = None,
+        error_name: str = "estimator error",
+        value_label: str = "value",
     ) -> None:
         self.signal = signal
         self.reconstructed_signal = reconstructed_signal
         self.time = time
         self.errors = errors
         self.indices = indices
+        self.estimator_errors = estimator_errors
+        self.threshold = threshold
+        self.error_name = error_name
+        self.value_label = value_label
 
     def _validated(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         signal = as_float_array(self.signal, "signal", ndim=(1, 2))
@@ -141,11 +170,16 @@ class SignalReconstructionDisplay:
                 raise ValueError(
                     f"time has shape {time.shape}; expected ({n_timesteps},) to match the signal."
                 )
-        errors = None
+        errors = np.mean((signal - reconstructed) ** 2, axis=1)
         if self.errors is not None:
             errors = as_float_array(self.errors, "errors", ndim=(0, 1)).reshape(-1)
             if errors.shape != (n_signals,):
                 raise ValueError(f"errors has {errors.size} values for {n_signals} signal(s).")
+        if self.estimator_errors is not None:
+            n_given = np.size(self.estimator_errors)
+            if n_given != n_signals:
+                raise ValueError(f"estimator_errors has {n_given} values for {n_signals} "
+                                 "signal(s).")
         if self.indices is not None and len(self.indices) != n_signals:
             raise ValueError(f"indices has {len(self.indices)} values for {n_signals} signal(s).")
         return signal, reconstructed, time, errors
@@ -215,12 +249,23 @@ class SignalReconstructionDisplay:
             self.error_fills_.append(
                 self.ax_.fill_between(time, reconstructed[j], signal[j], **fill_kw)
             )
-        self.ax_.set(xlabel="time", ylabel="value")
-        if single and errors is not None:
-            prefix = "" if self.indices is None else f"row {self.indices[0]}, "
-            self.ax_.set_title(f"{prefix}reconstruction error: {errors[0]:.4g}")
+        self.ax_.set(xlabel="time", ylabel=self.value_label)
+        if single:
+            self.ax_.set_title(self._title(errors[0]))
         self.ax_.legend()
         return self
+
+    def _title(self, error: float) -> str:
+        """The drawn curves' mean squared difference, then the estimator's own error."""
+        prefix = "" if self.indices is None else f"row {self.indices[0]}, "
+        title = f"{prefix}mean squared difference: {error:.4g}"
+        if self.estimator_errors is not None:
+            value = float(np.reshape(self.estimator_errors, -1)[0])
+            title += f"\n{self.error_name}: {value:.4g}"
+            if self.threshold is not None:
+                side = "above" if value > self.threshold else "not above"
+                title += f" ({side} threshold {float(self.threshold):.4g})"
+        return title
 
     @classmethod
     def from_predictions(
@@ -236,7 +281,7 @@ class SignalReconstructionDisplay:
     ) -> SignalReconstructionDisplay:
         """Plot signal(s) and their reconstructions, given both.
 
-        The error shown in the title is the mean squared difference.
+        The title shows the mean squared difference of the drawn curves.
 
         Parameters
         ----------
@@ -259,8 +304,7 @@ class SignalReconstructionDisplay:
         x = as_float_array(x, "x", ndim=(1, 2))
         x_reconstructed = as_float_array(x_reconstructed, "x_reconstructed", ndim=(1, 2))
         check_same_shape(x, x_reconstructed, "x", "x_reconstructed")
-        errors = np.mean((np.atleast_2d(x) - np.atleast_2d(x_reconstructed)) ** 2, axis=1)
-        disp = cls(signal=x, reconstructed_signal=x_reconstructed, time=time, errors=errors)
+        disp = cls(signal=x, reconstructed_signal=x_reconstructed, time=time)
         return disp.plot(
             ax=ax,
             input_kwargs=input_kwargs,
@@ -285,10 +329,15 @@ class SignalReconstructionDisplay:
 
         Parameters
         ----------
-        estimator : fitted autoencoder
+        estimator : fitted autoencoder or Pipeline
             Any object with a ``reconstruct(X)`` method returning an array of
-            the shape of ``X``. If it also has ``reconstruction_error(X)``, that
-            error is shown in the title; otherwise the mean squared difference.
+            the shape of ``X``, or a fitted :class:`~sklearn.pipeline.Pipeline`
+            whose last step is one: X then goes through the steps before it, and
+            the reconstruction is drawn in X's units when those steps have
+            ``inverse_transform`` (else both curves in the transformed units,
+            which the vertical axis names). The title gives the mean squared
+            difference of the drawn curves and, below it, the estimator's own
+            ``reconstruction_error`` (and ``threshold_``, for a detector).
 
         X : array-like of shape (n_samples, n_timesteps)
             Signals, one per row.
@@ -311,18 +360,21 @@ class SignalReconstructionDisplay:
             raise ValueError(f"X must be 2-D (one signal per row); got shape {np.shape(X)}.")
         rows, single = _check_index(index, np.shape(X)[0])
         X_sel = take_rows(X, rows)
-        x = as_float_array(X_sel, "X", ndim=(2,))
-        x_rec = reconstruct(estimator, X_sel, caller)
-        if callable(getattr(estimator, "reconstruction_error", None)):
-            errors = reconstruction_error(estimator, X_sel, caller)
-        else:
-            errors = np.mean((x - x_rec) ** 2, axis=1)
+        x, x_rec, units = reconstruct(estimator, X_sel, caller)
+        x = as_float_array(x, "X", ndim=(2,))
+        final = final_estimator(estimator)
+        estimator_errors = None
+        if callable(getattr(final, "reconstruction_error", None)):
+            estimator_errors = reconstruction_error(estimator, X_sel, caller)
         disp = cls(
             signal=x[0] if single else x,
             reconstructed_signal=x_rec[0] if single else x_rec,
             time=time,
-            errors=errors,
             indices=rows,
+            estimator_errors=estimator_errors,
+            threshold=getattr(final, "threshold_", None),
+            error_name=f"{type(final).__name__}.reconstruction_error",
+            value_label=f"value{units}",
         )
         return disp.plot(
             ax=ax,
