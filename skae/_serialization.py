@@ -67,7 +67,19 @@ def _registered_by_user(name) -> bool:
     return ">" in name or keras.saving.get_registered_object(name) is not None
 
 
+#: skae's own serialisable Keras classes (registered name -> defining module), which
+#: ``allow_custom_objects=False`` accepts like Keras's own.
+_SKAE_CLASSES = {"skae>MemberMask": "skae._ensemble"}
+
+
+def _is_skae_class(obj: dict) -> bool:
+    name = obj.get("registered_name")
+    return name in _SKAE_CLASSES and obj.get("module") == _SKAE_CLASSES[name]
+
+
 def _is_custom(obj: dict) -> bool:
+    if _is_skae_class(obj):
+        return False
     names = [obj.get("registered_name"), obj.get("class_name")]
     if obj.get("class_name") == "function":  # a function named by its config
         names.append(obj.get("config"))
