@@ -131,7 +131,8 @@ def _print_rows(name: str, rows: list[dict]) -> None:
     print("  " + "  ".join(f"{h:>20}" if i else f"{h:>4}" for i, h in enumerate(header)))
     for row in rows:
         cells = [f"{row['seed']:>4}"]
-        cells += [f"{row[m]:>20.5f}" for m in metrics]
+        cells += [f"{row[m]:>20}" if isinstance(row[m], int) else f"{row[m]:>20.5f}"
+                  for m in metrics]
         cells += [f"{row['epochs']:>20}", f"{row['fit_seconds']:>20.1f}",
                   f"{'YES' if row['collapsed'] else 'no':>20}"]
         print("  " + "  ".join(cells))

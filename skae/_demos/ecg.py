@@ -122,7 +122,7 @@ class FittedDetectors:
     networks_trained: int  #: networks trained, counted in the cache directory
     n_samples: int  #: rows the search was fitted on (the training part)
     seconds: float  #: wall-clock time of the search and the rule's fit
-    warnings: dict  #: (category, message) -> how many fits raised it
+    warnings: dict  #: (category, message) -> how many times the fits raised it
 
 
 def fit_detectors(X_train, y_train, random_state: int = 0, epochs: int | None = None,
@@ -152,7 +152,9 @@ def fit_detectors(X_train, y_train, random_state: int = 0, epochs: int | None = 
         rule = clone(search.best_estimator_).set_params(**RULE).fit(X_train, y)  # loads
     for fitted in (search.best_estimator_, rule):  # the cache folder is gone
         fitted.set_params(memory=None)
-    counts = Counter((w.category, str(w.message)) for w in caught)
+    hidden = (DeprecationWarning, PendingDeprecationWarning)  # Python hides these by default
+    counts = Counter((w.category, str(w.message)) for w in caught
+                     if not issubclass(w.category, hidden))
     return FittedDetectors(search, search.best_estimator_, rule, networks, len(X_train),
                            time.perf_counter() - start, dict(counts))
 
@@ -204,7 +206,7 @@ def run(ctx: DemoContext) -> dict[str, Any]:
         f"(CV accuracy {fitted.search.best_score_:.4f})."
     )
     for (category, message), count in fitted.warnings.items():
-        ctx.result(f"  {category.__name__} in {count} fits: {message}")
+        ctx.result(f"  {category.__name__} (x{count}): {message}")
     rule, grid = evaluate(fitted.rule, X_test, y_test), evaluate(fitted.grid, X_test, y_test)
     _print_results(ctx, rule, grid, fitted)
     ctx.say("Writing plots ...")
@@ -316,5 +318,5 @@ def _plot_grid_scores(ctx: DemoContext, search) -> None:
     ax.invert_yaxis()
     ax.set_xlabel(f"accuracy on the held-out fold ({N_FOLDS}-fold CV, training part only)")
     ax.set_title("threshold grid search: score of each setting")
-    ax.legend(loc="lower left")
+    ax.legend(loc="best")
     save_figure(ctx, figure, "grid_scores.png")
