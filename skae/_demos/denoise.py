@@ -42,7 +42,7 @@ RECIPE = {
 }
 
 #: Epochs of the default run (without ``--full``): the same network and images, trained for
-#: under 2 minutes on 2 CPU cores (about 25.3 dB instead of the full recipe's 26.2).
+#: under 2 minutes on 2 CPU cores (25.4-25.6 dB instead of the full recipe's 26.2-26.3).
 QUICK_EPOCHS = 3
 
 #: Seed of the noise added to the test images.
@@ -92,7 +92,7 @@ def run(ctx: DemoContext) -> dict[str, float]:
     ctx.say(f"Estimator: {denoiser!r}")
     if not ctx.full:
         ctx.say(f"  a quick run of {denoiser.epochs} epochs; --full trains the full recipe "
-                f"({RECIPE['epochs']} epochs: about 5 times as long, about 1 dB more).")
+                f"({RECIPE['epochs']} epochs: about 5 times as long, about 0.7 dB more).")
     fit_seconds = train(ctx, denoiser, X_train, "the denoiser")
 
     metrics = evaluate(denoiser, X_noisy, X_test)
