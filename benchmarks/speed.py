@@ -39,7 +39,6 @@ from skae import (  # noqa: E402
     DenoisingAutoencoder,
     ReconstructionOutlierDetector,
 )
-from skae._builders import build_dense_autoencoder  # noqa: E402
 from skae._inference import chunk_rows  # noqa: E402
 
 N_FEATURES = 100
@@ -116,6 +115,33 @@ def _widths(model: keras.Model) -> str:
     return "-".join(map(str, widths))
 
 
+def _latency_of(name, est, methods, row, n, n_predict) -> tuple[float, float]:
+    """Print one estimator's latency table; its slowest median and smallest speed-up."""
+    model = est.model_
+    row32 = row.astype(np.float32)
+    print(f"-- {name}: Dense {_widths(model)}, engine {est._passes.engines['reconstruct']}")
+    rows = {
+        "Model.predict": _times(lambda m=model: m.predict(row32, verbose=0), n_predict),
+        "Model.predict_on_batch": _times(lambda m=model: m.predict_on_batch(row32), n),
+        "model(x) direct call": _times(lambda m=model: m(row32, training=False), n),
+        "  validate_data (check_is_fitted + validate_data)": _times(
+            lambda e=est: e._validated(row), n
+        ),
+        "  forward pass alone": _times(lambda e=est: e._passes.reconstruct(row), n),
+    }
+    skae_rows = {f"{name}.{m}": _times(fn, n) for m, fn in methods.items()}
+    predict_med = np.median(rows["Model.predict"])
+    pob_med = np.median(rows["Model.predict_on_batch"])
+    for label, ts in {**rows, **skae_rows}.items():
+        med = np.median(ts)
+        print(f"{label:52s} {_us(med)} {_us(np.percentile(ts, 99))} "
+              f"{predict_med / med:12.1f}x {pob_med / med:10.1f}x")
+    medians = [float(np.median(ts)) for ts in skae_rows.values()]
+    validation = np.median(rows["  validate_data (check_is_fitted + validate_data)"])
+    print(f"   (validation is {validation / medians[0]:.0%} of {next(iter(skae_rows))}'s median)")
+    return max(medians), predict_med / max(medians)
+
+
 def latency(quick: bool) -> None:
     _header("1. single-row latency (microseconds; baselines on each estimator's own network)")
     rng = np.random.default_rng(0)
@@ -127,7 +153,6 @@ def latency(quick: bool) -> None:
         "denoiser": DenoisingAutoencoder(**common).fit(X),
     }
     row = X[:1].copy()
-    row32 = row.astype(np.float32)
     code = estimators["transformer"].transform(row)
     n = 300 if quick else 1000
     n_predict = 20 if quick else 50
@@ -149,30 +174,8 @@ def latency(quick: bool) -> None:
     print(f"{'call':52s} {'median':>9s} {'p99':>9s} {'x vs predict':>13s} {'x vs p_o_b':>11s}")
     worst, worst_ratio = 0.0, np.inf
     for name, est in estimators.items():
-        model = est.model_
-        print(f"-- {name}: Dense {_widths(model)}, engine {est._passes.engines['reconstruct']}")
-        rows = {
-            "Model.predict": _times(lambda m=model: m.predict(row32, verbose=0), n_predict),
-            "Model.predict_on_batch": _times(lambda m=model: m.predict_on_batch(row32), n),
-            "model(x) direct call": _times(lambda m=model: m(row32, training=False), n),
-            "  validate_data (check_is_fitted + validate_data)": _times(
-                lambda e=est: e._validated(row), n
-            ),
-            "  forward pass alone": _times(lambda e=est: e._passes.reconstruct(row), n),
-        }
-        skae_rows = {f"{name}.{m}": _times(fn, n) for m, fn in methods[name].items()}
-        predict_med = np.median(rows["Model.predict"])
-        pob_med = np.median(rows["Model.predict_on_batch"])
-        for label, ts in {**rows, **skae_rows}.items():
-            med = np.median(ts)
-            print(f"{label:52s} {_us(med)} {_us(np.percentile(ts, 99))} "
-                  f"{predict_med / med:12.1f}x {pob_med / med:10.1f}x")
-        for ts in skae_rows.values():
-            worst = max(worst, float(np.median(ts)))
-            worst_ratio = min(worst_ratio, predict_med / float(np.median(ts)))
-        validation = np.median(rows["  validate_data (check_is_fitted + validate_data)"])
-        first = np.median(next(iter(skae_rows.values())))
-        print(f"   (validation is {validation / first:.0%} of {next(iter(skae_rows))}'s median)")
+        slowest, ratio = _latency_of(name, est, methods[name], row, n, n_predict)
+        worst, worst_ratio = max(worst, slowest), min(worst_ratio, ratio)
     print(f"slowest skae method: median {worst * 1e6:.1f} us (target <= 1000 us: "
           f"{'met' if worst <= 1e-3 else 'MISSED'}); smallest speed-up over Model.predict: "
           f"{worst_ratio:.0f}x (target >= 20x: {'met' if worst_ratio >= 20 else 'MISSED'})")
@@ -220,8 +223,13 @@ def throughput(quick: bool) -> None:
         del calls, X32
     print("ratio = skae throughput / Model.predict throughput (>= 1 means no worse)")
 
-    n = sizes[-1]
-    X = X_all[:n]
+    _extra_memory(det, X_all[: sizes[-1]])
+
+
+def _extra_memory(det, X) -> None:
+    """Print the peak extra memory of score_samples on X, against Model.predict."""
+    n = len(X)
+    model = det.model_
     X32 = X.astype(np.float32)
     rows = chunk_rows(n, det._passes.row_bytes + 16 * N_FEATURES)
     print(f"\npeak extra memory on {n:,} rows (input {X.nbytes / 2**20:.0f} MiB float64; "
@@ -244,10 +252,21 @@ def throughput(quick: bool) -> None:
 
 
 # ---------------------------------------------------------------------------- 3. fit
+def _raw_dense_autoencoder(n_in, hidden, n_components, seed) -> keras.Model:
+    """The dense architecture skae builds (relu hidden layers, linear code and output),
+    written in plain Keras."""
+    init = keras.initializers.GlorotUniform(seed=seed)
+    widths = [*hidden, n_components, *reversed(hidden)]
+    activations = ["relu"] * len(hidden) + ["linear"] + ["relu"] * len(hidden)
+    inputs = keras.Input((n_in,))
+    x = inputs
+    for width, activation in zip(widths, activations, strict=True):
+        x = keras.layers.Dense(width, activation=activation, kernel_initializer=init)(x)
+    return keras.Model(inputs, keras.layers.Dense(n_in, kernel_initializer=init)(x))
+
+
 def _raw_keras_fit(X32, hidden, n_components, epochs, batch_size, seed, build=True):
-    model = build_dense_autoencoder(
-        X32.shape[1], hidden_layer_sizes=hidden, n_components=n_components, seed=seed
-    )
+    model = _raw_dense_autoencoder(X32.shape[1], hidden, n_components, seed)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
     start = time.perf_counter()
     model.fit(X32, X32, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)

@@ -4,7 +4,8 @@
 input validation, building and compiling the network (the built-in ``dense`` and ``conv2d``
 architectures or a user builder, through scikeras's ``model`` convention), training through
 :mod:`skae._training`, fast batched inference through :mod:`skae._inference`, reconstruction
-errors and pickling. Subclasses add only what makes them different.
+errors and pickling. Subclasses add only what makes them different, through the hooks and
+declarations of the "hooks and declarations" section below.
 """
 
 from __future__ import annotations
@@ -17,25 +18,16 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
-from scikeras._utils import (
-    accepts_kwargs,
-    get_loss_class_function_or_string,
-    get_metric_class,
-    get_optimizer_class,
-    has_param,
-    route_params,
-    try_to_convert_strings_to_classes,
-    unflatten_params,
-)
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._builders import build_conv2d_autoencoder, build_dense_autoencoder, split_autoencoder
-from ._compat import _PatchedBaseWrapper
-from ._inference import ForwardPasses, apply_batched
-from ._memory import fit_network
+from ._architectures import architecture_names, get_architecture, split_autoencoder
+from ._compat import _ScikerasConventions, named_classes, route_params, takes, unflatten_params
+from ._inference import ForwardPasses, element_errors
+from ._memory import train_or_load
+from ._persistence import save_estimator
 from ._serialization import (
     copy_network,
     network_from_bytes,
@@ -43,7 +35,7 @@ from ._serialization import (
     restore_network_state,
     snapshot_network_state,
 )
-from ._training import TrainingDiverged, train_network
+from ._training import TrainingDiverged, auto_batch_size, auto_epochs, train_network
 
 __all__ = ["_BaseAutoencoder", "_store_params"]
 
@@ -62,52 +54,48 @@ def _store_params(estimator, arguments: dict) -> None:
         estimator._user_params = set(routed)
 
 
-def _check_float32_range(X: np.ndarray) -> None:
+def _check_float32_range(X: np.ndarray, what: str = "X") -> None:
     """Refuse values the float32 network would see as infinite."""
     limit = float(np.finfo(np.float32).max)
     if X.dtype == np.float64 and X.size and (X.max() > limit or X.min() < -limit):
         raise ValueError(
-            f"X contains values of magnitude up to {np.abs(X).max():.3g}, beyond the float32 "
-            f"range (+-{limit:.3g}) the network computes in; they would become infinite. "
-            "Scale the input, e.g. with StandardScaler."
+            f"{what} contains values of magnitude up to {np.abs(X).max():.3g}, beyond the "
+            f"float32 range (+-{limit:.3g}) the network computes in; they would become "
+            "infinite. Scale the input, e.g. with StandardScaler."
         )
 
 
 def _optimizer_class(optimizer):
     """The class of an optimizer given by name ("adam"), found without creating one.
 
-    scikeras's ``get_optimizer_class`` instantiates a throwaway optimizer to read its type;
-    Keras numbers its name ("adam_7"), and TensorFlow keeps an eager kernel (~35 KB) per
-    distinct variable name for good: the process grew by ~70 KB with every fit.
+    Looking it up through ``keras.optimizers.get`` instantiates a throwaway optimizer; Keras
+    numbers its name ("adam_7"), and TensorFlow keeps an eager kernel (~35 KB) per distinct
+    variable name for good: the process grew by ~70 KB with every fit.
     """
-    if isinstance(optimizer, str):
-        classes = {
-            cls.__name__.lower(): cls for cls in vars(keras.optimizers).values()
-            if inspect.isclass(cls) and issubclass(cls, keras.optimizers.Optimizer)
-        }
-        if optimizer.lower() in classes:
-            return classes[optimizer.lower()]
-    return try_to_convert_strings_to_classes(optimizer, get_optimizer_class)
+    if not isinstance(optimizer, str):
+        return optimizer
+    classes = {
+        cls.__name__.lower(): cls for cls in vars(keras.optimizers).values()
+        if inspect.isclass(cls) and issubclass(cls, keras.optimizers.Optimizer)
+    }
+    if optimizer.lower() in classes:
+        return classes[optimizer.lower()]
+    return type(keras.optimizers.get(optimizer))  # Keras's aliases; its error otherwise
 
 
-def _auto_sizes(n_features: int) -> tuple[tuple[int, ...], int]:
-    """Hidden widths and code width sized from the feature count."""
-    n_components = int(min(32, max(2, math.ceil(math.sqrt(n_features)))))
-    first = int(min(128, max(16, n_features)))
-    second = int(min(64, max(8, n_features // 2)))
-    hidden = (first, max(second, n_components))
-    return hidden, n_components
+def _metric(name: str):
+    """A Keras metric class for ``name``; names Keras resolves from the loss pass through."""
+    if name in ("acc", "accuracy", "ce", "crossentropy"):
+        return name
+    return keras.metrics.get(name)
 
 
-class _BaseAutoencoder(_PatchedBaseWrapper):
+class _BaseAutoencoder(_ScikerasConventions):
     """Shared machinery of skae's autoencoder estimators (not for direct use)."""
-
-    #: scikeras's legacy alias of ``model``; not a parameter of skae's estimators.
-    build_fn = None
 
     _parameter_constraints: dict = {
         "model": [None, callable, keras.Model],
-        "architecture": [StrOptions({"dense", "conv2d"})],
+        "architecture": [StrOptions(set(architecture_names()))],
         "hidden_layer_sizes": [None, "array-like"],
         "n_components": [None, Interval(Integral, 1, None, closed="left")],
         "activation": [str, callable],
@@ -130,7 +118,21 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         "memory": [None, str, os.PathLike, HasMethods(["cache"])],
     }
 
-    # ------------------------------------------------------------------ tags and hooks
+    # ------------------------------------------------------------------ hooks and declarations
+    #: Parameters that never change the trained network: the ``memory`` cache leaves them
+    #: out of its key (subclasses add theirs).
+    _non_network_params = frozenset({"verbose", "fit__verbose", "warm_start", "memory"})
+    #: Fitted attributes a skae file stores (``save`` / ``skae.load``) besides the network;
+    #: ``n_components_`` and the forward passes are rebuilt from the network when loaded.
+    _saved_attributes = ("n_features_in_", "feature_names_in_", "history_", "n_iter_")
+    #: Of ``_saved_attributes``, those a fitted estimator may lack.
+    _optional_attributes = ("feature_names_in_",)
+    #: ``batch_size="auto"`` as ``(divisor, low, high)`` of :func:`skae._training.auto_batch_size`:
+    #: ``min(128, n_samples)`` here.
+    _auto_batch = (1, 1, 128)
+    #: Gradient steps that ``epochs="auto"`` aims at (only where ``"auto"`` is allowed).
+    _auto_steps = None
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         if tags.transformer_tags is not None:
@@ -145,30 +147,22 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         """Corruption applied to training batches, or None (hook for the denoiser)."""
         return None
 
-    def _after_fit(self, errors: np.ndarray) -> None:
-        """Use the training rows' reconstruction errors (hook for the outlier detector)."""
-
-    def _fit_preprocessing(self, X: np.ndarray) -> None:
-        """Learn the input preprocessing from the training rows (hook for the detector)."""
-
-    def _preprocess(self, X: np.ndarray) -> np.ndarray:
-        """Map rows into the space the network works in (hook; identity here)."""
-        return X
-
-    def _postprocess(self, X: np.ndarray) -> np.ndarray:
-        """Map the network's outputs back to the input space (inverse of ``_preprocess``)."""
-        return X
-
-    def _training_schedule(self, n_samples: int, epochs, batch_size):
-        """Resolve ``epochs`` and ``batch_size`` for ``n_samples`` rows (hook)."""
-        return epochs, batch_size
-
     def _code_activation(self):
         """Activation of the dense code layer (hook; linear here)."""
         return "linear"
 
-    def _fit_scoring(self, recon: np.ndarray, X_target: np.ndarray) -> None:
-        """Learn scoring statistics from the training reconstruction (hook for the detector)."""
+    def _fit_input_scaling(self, X: np.ndarray) -> None:
+        """Learn, from the training targets, a scaling of the network's input (hook; none
+        here). Its fitted object reaches the forward passes through :meth:`_pass_options`."""
+
+    def _pass_options(self) -> dict:
+        """Fitted ``scaling`` and ``error_scale`` for :class:`skae._inference.ForwardPasses`
+        (hook; none here)."""
+        return {}
+
+    def _after_training(self, recon: np.ndarray, Z_target: np.ndarray) -> None:
+        """Learn from the network's reconstruction ``recon`` of the training rows, both in
+        the network's space (hook: the detector's error scale and threshold)."""
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None):
@@ -205,73 +199,22 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         """
         return self._fit(X, y, warm_start=True, epochs=1)
 
-    def _fit(self, X, y, *, warm_start: bool, epochs: int):
+    def _fit(self, X, y, *, warm_start: bool, epochs):
+        """Train (or load from ``memory``), then calibrate; a failure leaves ``self`` as it was."""
         self._validate_params()
         continuing = warm_start and hasattr(self, "model_")
         snapshot = dict(vars(self))
         # weights and optimizer state, restored if this fit fails or is interrupted
         saved_state = snapshot_network_state(self.model_) if continuing else None
         try:
-            X = self._check_input(X, reset=not continuing)
-            self._check_input_shape(X.shape[1])
-            X_in, X_target = self._training_data(X, y)
-            if not continuing:
-                self._fit_preprocessing(X_target)
-            same = X_target is X_in
-            X_in = self._preprocess(X_in)
-            X_target = X_in if same else self._preprocess(X_target)
-            seed = self._draw_seed()
-            self._initialize_callbacks()
-            fit_kwargs = route_params(self.get_params(), "fit", pass_filter=set(), strict=True)
-            fit_kwargs = {k: v for k, v in fit_kwargs.items() if k != "callbacks"}
-            batch_size = fit_kwargs.pop("batch_size", self.batch_size)
-            epochs = fit_kwargs.pop("epochs", epochs)
-            epochs, batch_size = self._training_schedule(X_in.shape[0], epochs, batch_size)
-            corrupt = self._corruption(X_in, X_target)
-
-            def build_and_train():
-                network = self.model_ if continuing else self._make_network(X_in.shape[1], seed)
-                return network, train_network(
-                    network,
-                    X_in.astype(np.float32, copy=False),
-                    X_target.astype(np.float32, copy=False),
-                    epochs=epochs,
-                    batch_size=batch_size,
-                    validation_fraction=self.validation_fraction,
-                    early_stopping=self.early_stopping,
-                    n_iter_no_change=self.n_iter_no_change,
-                    seed=seed,
-                    verbose=fit_kwargs.pop("verbose", self.verbose),
-                    callbacks=self._fit_callbacks,
-                    corrupt=corrupt,
-                    fit_kwargs=fit_kwargs,
-                )
-
-            network, history = fit_network(  # trains, or loads the network `memory` cached
-                self, build_and_train, X_in, X_target, seed=seed, epochs=epochs,
-                continuing=continuing,
-            )
+            Z_in, Z_target = self._training_rows(X, y, continuing=continuing)
+            network, history = self._train_or_load(Z_in, Z_target, epochs, continuing)
             self._bind_network(network)
-            if continuing:  # a new dict: the snapshot's history_ must stay as it was
-                merged = {key: list(values) for key, values in self.history_.items()}
-                for key, values in history.items():
-                    merged.setdefault(key, []).extend(values)
-                self.history_ = merged
-            else:
-                self.history_ = history
-            self.n_iter_ = len(history.get("loss", []))
-            recon = self._forward("reconstruct", X_in)  # X_in's precision, as when scoring
-            if not (np.isfinite(recon).all()  # e.g. weights turned NaN in the last step
-                    and all(np.isfinite(w).all() for w in self.model_.get_weights())):
-                raise TrainingDiverged(
-                    "Training diverged: the trained network's weights or its reconstruction "
-                    "of the training data are NaN or infinite. Lower `learning_rate` or scale "
-                    "the input (e.g. StandardScaler); the estimator was left as it was before "
-                    "this fit."
-                )
-            self._warn_if_collapsed(recon, X_target)
-            self._fit_scoring(recon, X_target)
-            self._after_fit(self._row_errors(recon, X_target))
+            self._record_history(history, continuing)
+            recon = self._passes.network(Z_in)  # Z_in's precision, as when scoring
+            self._check_trained(recon)
+            self._warn_if_collapsed(recon, Z_target)
+            self._after_training(recon, Z_target)
         except BaseException:
             if saved_state is not None:
                 restore_network_state(saved_state)
@@ -279,6 +222,88 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             vars(self).update(snapshot)
             raise
         return self
+
+    def _training_rows(self, X, y, *, continuing: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Validated training inputs and targets, in the network's (scaled) space."""
+        X = self._check_input(X, reset=not continuing)
+        self._check_input_shape(X.shape[1])
+        X_in, X_target = self._training_data(X, y)
+        if not continuing:
+            self._fit_input_scaling(X_target)
+        scaling = self._pass_options().get("scaling")
+        if scaling is None:
+            return X_in, X_target
+        Z_in = scaling.transform(X_in)
+        return Z_in, (Z_in if X_target is X_in else scaling.transform(X_target))
+
+    def _train_or_load(self, Z_in, Z_target, epochs, continuing: bool):
+        """``(network, history)``: trained on these rows, or loaded from ``memory``."""
+        seed = self._draw_seed()
+        self._initialize_callbacks()
+        fit_kwargs = route_params(self.get_params(), "fit", pass_filter=set(), strict=True)
+        fit_kwargs = {k: v for k, v in fit_kwargs.items() if k != "callbacks"}
+        batch_size = fit_kwargs.pop("batch_size", self.batch_size)
+        epochs = fit_kwargs.pop("epochs", epochs)
+        if batch_size in (None, "auto"):
+            batch_size = auto_batch_size(Z_in.shape[0], *self._auto_batch)
+        if epochs == "auto":
+            epochs = auto_epochs(Z_in.shape[0], batch_size, self._auto_steps)
+        verbose = fit_kwargs.pop("verbose", self.verbose)
+        corrupt = self._corruption(Z_in, Z_target)
+
+        def build_and_train():
+            network = (self._continued_network() if continuing
+                       else self._make_network(Z_in.shape[1], seed))
+            return network, train_network(
+                network,
+                Z_in.astype(np.float32, copy=False),
+                Z_target.astype(np.float32, copy=False),
+                epochs=epochs, batch_size=batch_size,
+                validation_fraction=self.validation_fraction,
+                early_stopping=self.early_stopping, n_iter_no_change=self.n_iter_no_change,
+                seed=seed, verbose=verbose, callbacks=self._fit_callbacks, corrupt=corrupt,
+                fit_kwargs=fit_kwargs,
+            )
+
+        return train_or_load(self, build_and_train, Z_in, Z_target, seed=seed, epochs=epochs,
+                             continuing=continuing)
+
+    def _continued_network(self) -> keras.Model:
+        """The fitted network to train further, compiled with the current parameters.
+
+        A changed ``optimizer`` or ``learning_rate`` (or routed ``optimizer__`` settings)
+        gets a copy of the network with those settings and a fresh optimizer; unchanged
+        ones keep the optimizer state. A user's ``model`` keeps its own compile settings.
+        """
+        network = self.model_
+        if self.model is not None or network.optimizer is None:
+            return network
+        wanted = self._compile_kwargs()
+        current = network.optimizer
+        if (type(current) is type(wanted["optimizer"])
+                and current.get_config() == wanted["optimizer"].get_config()):
+            return network
+        return copy_network(network, compile_kwargs=wanted)
+
+    def _record_history(self, history: dict, continuing: bool) -> None:
+        if continuing:  # a new dict: the snapshot's history_ must stay as it was
+            merged = {key: list(values) for key, values in self.history_.items()}
+            for key, values in history.items():
+                merged.setdefault(key, []).extend(values)
+            self.history_ = merged
+        else:
+            self.history_ = history
+        self.n_iter_ = len(history.get("loss", []))
+
+    def _check_trained(self, recon: np.ndarray) -> None:
+        if not (np.isfinite(recon).all()  # e.g. weights turned NaN in the last step
+                and all(np.isfinite(w).all() for w in self.model_.get_weights())):
+            raise TrainingDiverged(
+                "Training diverged: the trained network's weights or its reconstruction "
+                "of the training data are NaN or infinite. Lower `learning_rate` or scale "
+                "the input (e.g. StandardScaler); the estimator was left as it was before "
+                "this fit."
+            )
 
     def _draw_seed(self) -> int:
         rs = self.random_state
@@ -289,29 +314,23 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         return int(rs.randint(2**31 - 1))
 
     def _architecture_sizes(self, n_features: int) -> tuple[tuple[int, ...], int | None]:
-        hidden, n_components = _auto_sizes(n_features)
+        """Hidden sizes and code width: the user's, else the architecture's defaults."""
+        hidden, n_components = get_architecture(self.architecture).default_sizes(n_features)
         if self.hidden_layer_sizes is not None:
             hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
-        if self.architecture == "conv2d":
-            hidden = hidden if self.hidden_layer_sizes is not None else (32, 16)
-            return hidden, self.n_components
-        return hidden, n_components if self.n_components is None else int(self.n_components)
+        if self.n_components is not None:
+            n_components = int(self.n_components)
+        return hidden, n_components
 
     def _make_network(self, n_features: int, seed: int) -> keras.Model:
         hidden, n_components = self._architecture_sizes(n_features)
         if self.model is None:
-            if self.architecture == "conv2d":
-                network = build_conv2d_autoencoder(
-                    self.input_shape, filters=hidden, n_components=n_components,
-                    activation=self.activation, output_activation=self.output_activation,
-                    dropout=self.dropout, seed=seed,
-                )
-            else:
-                network = build_dense_autoencoder(
-                    n_features, hidden_layer_sizes=hidden, n_components=n_components,
-                    activation=self.activation, output_activation=self.output_activation,
-                    dropout=self.dropout, seed=seed, code_activation=self._code_activation(),
-                )
+            input_shape = None if self.input_shape is None else tuple(self.input_shape)
+            network = get_architecture(self.architecture).build(
+                n_features, input_shape, hidden, n_components,
+                activation=self.activation, output_activation=self.output_activation,
+                dropout=self.dropout, seed=seed, code_activation=self._code_activation(),
+            )
         else:
             network = self._build_user_network(n_features, hidden, n_components, seed)
         split_autoencoder(network)  # fails early with a clear message
@@ -320,7 +339,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         return network
 
     def _build_user_network(self, n_features, hidden, n_components, seed) -> keras.Model:
-        build_fn = self._check_model_param()
+        build_fn = self._model_builder()
         params = route_params(self.get_params(), "model", pass_filter=set(), strict=True)
         meta = {
             "n_features_in_": n_features,
@@ -329,9 +348,9 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             "n_components": n_components,
             "random_state": seed,
         }
-        if has_param(build_fn, "meta") or accepts_kwargs(build_fn):
+        if takes(build_fn, "meta"):
             params["meta"] = meta
-        if has_param(build_fn, "compile_kwargs") or accepts_kwargs(build_fn):
+        if takes(build_fn, "compile_kwargs"):
             params["compile_kwargs"] = self._compile_kwargs()
         network = build_fn(**params)
         if not isinstance(network, keras.Model):
@@ -353,20 +372,20 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
             opt_params = route_params(params, "optimizer", pass_filter=set(), strict=True)
             if inspect.isclass(optimizer):
                 opt_params.setdefault("learning_rate", self.learning_rate)
-                if has_param(optimizer, "name"):
+                if takes(optimizer, "name"):
                     # Fixed, not Keras's numbered "adam_1", "adam_2", ...: TensorFlow keeps an
                     # eager kernel (~35 KB) per distinct variable name for good, so numbered
                     # optimizer variables grew the process with every fit.
                     opt_params.setdefault("name", optimizer.__name__.lower())
             optimizer = unflatten_params(items=optimizer, params=opt_params)
         loss = unflatten_params(
-            items=try_to_convert_strings_to_classes(self.loss, get_loss_class_function_or_string),
+            items=named_classes(self.loss, keras.losses.get),
             params=route_params(params, "loss", pass_filter=set(), strict=False),
         )
         metrics = self.metrics
         if metrics is not None:
             metrics = unflatten_params(
-                items=try_to_convert_strings_to_classes(metrics, get_metric_class),
+                items=named_classes(metrics, _metric),
                 params=route_params(params, "metrics", pass_filter=set(), strict=False),
             )
             if not isinstance(metrics, (list, dict)):
@@ -380,7 +399,10 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         self.encoder_, self.decoder_ = split_autoencoder(network)
         self.n_components_ = int(np.prod(self.encoder_.outputs[0].shape[1:]))
         self._n_features_out = self.n_components_
-        self._passes = ForwardPasses(network, self.encoder_, self.decoder_)
+        self._passes = ForwardPasses(
+            network, self.encoder_, self.decoder_, loss=self._error_kind(),
+            **self._pass_options(),
+        )
 
     def _warn_if_collapsed(self, recon: np.ndarray, X_target: np.ndarray) -> None:
         baseline = float(np.mean(np.var(X_target, axis=0)))
@@ -420,52 +442,33 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         return X
 
     def _check_input_shape(self, n_features: int) -> None:
-        if self.architecture == "conv2d" and self.model is None and self.input_shape is None:
+        """Refuse an ``input_shape`` the architecture cannot take, or that X's rows do not fill."""
+        spec = None if self.model is not None else get_architecture(self.architecture)
+        if spec is not None and spec.needs_input_shape and self.input_shape is None:
             raise ValueError(
-                "architecture='conv2d' needs input_shape, e.g. input_shape=(28, 28, 1) for "
-                "rows of 784 pixels."
+                f"architecture={spec.name!r} needs input_shape, e.g. {spec.shape_example}."
             )
-        if self.input_shape is not None:
-            shape = tuple(self.input_shape)
-            if not shape or any(not isinstance(s, Integral) or s < 1 for s in shape):
-                raise ValueError(f"input_shape must be a tuple of positive ints, got {shape}.")
-            if math.prod(shape) != n_features:
-                raise ValueError(
-                    f"input_shape={shape} holds {math.prod(shape)} values per row, but X has "
-                    f"{n_features} columns; they must match."
-                )
+        if self.input_shape is None:
+            return
+        shape = tuple(self.input_shape)
+        if not shape or any(not isinstance(s, Integral) or s < 1 for s in shape):
+            raise ValueError(f"input_shape must be a tuple of positive ints, got {shape}.")
+        if spec is not None and spec.shape_forms and len(shape) not in spec.shape_forms:
+            raise ValueError(
+                f"architecture={spec.name!r} takes input_shape="
+                f"{' or '.join(spec.shape_forms.values())}; got input_shape={shape}."
+            )
+        if math.prod(shape) != n_features:
+            raise ValueError(
+                f"input_shape={shape} holds {math.prod(shape)} values per row, but X has "
+                f"{n_features} columns; they must match."
+            )
 
     # ------------------------------------------------------------------ inference
-    def _forward(self, which: str, X: np.ndarray, *, check_finite=False) -> np.ndarray:
-        """Output of the ``which`` pass on X, in bounded-memory chunks (see _inference)."""
-        passes = self._passes
-        return apply_batched(
-            getattr(passes, which), X, passes.row_bytes, check_finite=check_finite
-        )
-
     def _validated(self, X) -> tuple[np.ndarray, np.dtype]:
         check_is_fitted(self, "model_")
         X = self._check_input(X, reset=False)
         return X, X.dtype
-
-    def _input_affine(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """``(scale, shift)`` with ``_preprocess(X) == X * scale + shift``: the form in which
-        the dense engine's one-graph passes of large chunks take the preprocessing; None when
-        the engine has none (``DenseChain.bulk_row_errors`` / ``bulk_scaled_call``)."""
-        if not hasattr(self._passes.reconstruct, "bulk_row_errors"):
-            return None
-        return np.ones(self.n_features_in_), np.zeros(self.n_features_in_)
-
-    def _error_weights(self) -> np.ndarray:
-        """Per-feature weights of the row-mean error (all ones here)."""
-        return np.ones(self.n_features_in_)
-
-    def _in_working_precision(self, rows: np.ndarray) -> np.ndarray:
-        """A chunk in the precision the network pass will compute it in, converted once up
-        front so that preprocessing and errors are not computed in float64 around a float32
-        pass (float64 chunks of bulk calls, see ``DenseChain.bulk_dtype``)."""
-        working_dtype = getattr(self._passes.reconstruct, "working_dtype", None)
-        return rows if working_dtype is None else rows.astype(working_dtype(rows), copy=False)
 
     def reconstruct(self, X) -> np.ndarray:
         """Return the network's reconstruction of X.
@@ -480,29 +483,15 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         X_reconstructed : ndarray of shape (n_samples, n_features)
             float64 for float64 input, else float32.
         """
-        X, dtype = self._validated(X)
-        passes = self._passes
-        chain = passes.reconstruct
-        affine = self._input_affine()
-
-        def recon(rows):  # chunk by chunk, preprocessing included: bounded temporary memory
-            if affine is not None and rows.shape[0] > chain.numpy_max_rows:
-                scale, shift = affine  # z = x * scale + shift, so x = (z - shift) / scale
-                return chain.bulk_scaled_call(rows, scale, shift, 1.0 / scale, -shift / scale)
-            rows = self._in_working_precision(rows)
-            return self._postprocess(chain(self._preprocess(rows)))
-
-        out = apply_batched(recon, X, passes.row_bytes, check_finite=True)
-        return out.astype(dtype, copy=False)
-
-    def _row_errors(self, recon: np.ndarray, X: np.ndarray, per_feature: bool = False):
-        diff = recon.astype(np.float64, copy=False) - X
-        square = self._error_kind() != "mae"
-        errors = np.square(diff, out=diff) if square else np.abs(diff, out=diff)
-        return errors if per_feature else errors.mean(axis=1)
+        X, _ = self._validated(X)
+        return self._passes.reconstruct(X)
 
     def _error_kind(self) -> str:
         return "mae" if self.loss in ("mae", "mean_absolute_error") else "mse"
+
+    def _element_errors(self, recon: np.ndarray, Z: np.ndarray) -> np.ndarray:
+        """float64 error of every value of the reconstruction ``recon`` of ``Z``."""
+        return element_errors(recon, Z, self._error_kind() != "mae")
 
     def reconstruction_error(self, X, per_feature: bool = False) -> np.ndarray:
         """Reconstruction error of each row (squared error, or absolute with ``loss="mae"``).
@@ -521,19 +510,7 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         """
         X, _ = self._validated(X)
         passes = self._passes
-        chain = passes.reconstruct
-        affine = None if per_feature else self._input_affine()
-        if affine is not None:
-            weights, square = self._error_weights(), self._error_kind() != "mae"
-
-        def errors(rows):  # chunk by chunk: no full-size reconstruction is ever held
-            if affine is not None and rows.shape[0] > chain.numpy_max_rows:
-                return chain.bulk_row_errors(rows, *affine, weights, square)
-            rows = self._preprocess(self._in_working_precision(rows))
-            return self._row_errors(chain(rows), rows, per_feature=per_feature)
-
-        row_bytes = passes.row_bytes + 16 * self.n_features_in_
-        return apply_batched(errors, X, row_bytes, check_finite=True)
+        return passes.feature_errors(X) if per_feature else passes.row_errors(X)
 
     def score_samples(self, X) -> np.ndarray:
         """Minus the reconstruction error of each row: higher is more normal.
@@ -596,8 +573,6 @@ class _BaseAutoencoder(_PatchedBaseWrapper):
         >>> bool(np.array_equal(load(path).transform(X), ae.transform(X)))
         True
         """
-        from ._persistence import save_estimator
-
         save_estimator(self, path)
 
     # ------------------------------------------------------------------ pickling
@@ -635,8 +610,8 @@ class _CodeMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         -------
         codes : ndarray of shape (n_samples, n_components_)
         """
-        X, dtype = self._validated(X)
-        return self._forward("encode", X, check_finite=True).astype(dtype, copy=False)
+        X, _ = self._validated(X)
+        return self._passes.encode(X)
 
     def inverse_transform(self, X) -> np.ndarray:
         """Decode codes back to rows of the input space.
@@ -659,5 +634,14 @@ class _CodeMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
                 f"X has {codes.shape[1]} columns, but inverse_transform expects codes of "
                 f"width n_components_={self.n_components_}."
             )
-        out = self._forward("decode", codes, check_finite=True)
-        return out.astype(codes.dtype, copy=False)
+        _check_float32_range(codes, "The codes")
+        try:
+            out = self._passes.decode(codes)
+            _check_float32_range(out, "The decoded rows")
+        except ValueError as exc:
+            raise ValueError(
+                "The decoded rows overflow the float32 range the network computes in: these "
+                "codes lie far outside the range that transform produces. Pass codes from "
+                f"transform, or of a similar magnitude ({exc})"
+            ) from None
+        return out

@@ -1,93 +1,153 @@
-"""The one place where skae neutralises scikeras 0.13's defects.
+"""The one place where skae depends on scikeras 0.13's internals.
 
-scikeras 0.13 is no longer maintained and predates scikit-learn 1.6. skae keeps its
-``BaseWrapper`` (parameter routing, callbacks, optimizer and loss compilation) and fixes,
-here and nowhere else, what breaks:
+skae follows scikeras's parameter conventions - routed ``prefix__name`` parameters
+(``optimizer__momentum``, ``loss__delta``, ``callbacks__patience``, ``compile__jit_compile``),
+callbacks and losses given as classes or names and compiled from routed parameters - but
+its estimators do not subclass scikeras's ``BaseWrapper``. scikeras 0.13 is unmaintained and
+predates scikit-learn 1.6: ``BaseWrapper`` declares tags through ``_more_tags`` only, which
+scikit-learn >= 1.6 rejects in every class of an estimator's MRO
+(``check_estimator_tags_renamed``). Giving ``BaseWrapper`` the missing ``__sklearn_tags__``
+would change scikeras for every user in the process; so :class:`_ScikerasConventions`, skae's
+own base class, implements the few conventions skae uses, and nothing of scikeras is patched.
+It also never enters scikeras's ``tensorflow_random_state``, which reseeds Python, numpy and
+TensorFlow globally (:func:`_forbid_global_seeding` makes any path into it fail in tests).
 
-1. **Tags.** ``BaseWrapper`` declares tags through ``_more_tags``, which scikit-learn >= 1.6
-   never reads (its ``_more_tags`` calls a ``super()._more_tags`` that no longer exists), and
-   scikit-learn's ``check_estimator_tags_renamed`` rejects any class whose MRO defines
-   ``_more_tags`` without ``__sklearn_tags__``. :func:`_declare_scikeras_tags` gives
-   ``BaseWrapper`` the ``__sklearn_tags__`` scikeras would declare today (its ``_tags``
-   translated; nothing else about the class changes), and :class:`_PatchedBaseWrapper`
-   declares skae's own tags.
-2. **Seeding.** ``BaseWrapper`` wraps model building and ``Model.fit`` in
-   ``scikeras.utils.random_state.tensorflow_random_state``, which reseeds Python, numpy and
-   TensorFlow globally and switches TF op determinism on. skae never enters it: seeds go into
-   the initialisers, dropout layers, shuffling and noise generators that use them.
-   :func:`_forbid_global_seeding` makes any remaining path into it fail loudly in tests.
-3. **Score.** ``BaseWrapper.score`` calls a ``scorer`` stub that raises
-   ``NotImplementedError``; skae's estimators define ``score`` themselves, so
-   ``GridSearchCV`` works without a ``scoring`` argument.
-4. **repr.** ``BaseWrapper.__repr__`` replaces scikit-learn's repr with a tab-separated dump;
-   scikit-learn's (which shows only non-default parameters) is restored.
-5. **Pickling.** Importing scikeras patches ``keras.Model.__reduce__`` globally; skae's
-   estimators pickle their network themselves (``__getstate__``), in Keras's own format,
-   loaded back in Keras's safe mode, so they do not rely on that patch.
+Two private scikeras functions stay, imported here only: :func:`route_params` (strip a
+``destination__`` prefix) and :func:`unflatten_params` (instantiate a class, or the classes of
+a list or dict, from routed parameters). ``tests/test_compat.py`` pins the behaviour skae
+relies on. (Importing scikeras itself still replaces ``keras.Model.__reduce__`` and
+``__deepcopy__``; skae's estimators pickle their network themselves and rely on neither.)
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import inspect
+from collections.abc import Iterator, Mapping, Sequence
 
-from scikeras.wrappers import BaseWrapper
+import keras
+from scikeras._utils import route_params, unflatten_params
 from sklearn.base import BaseEstimator
-from sklearn.utils._available_if import available_if
 
-__all__ = ["_PatchedBaseWrapper", "_forbid_global_seeding"]
+__all__ = [
+    "_ScikerasConventions",
+    "_forbid_global_seeding",
+    "named_classes",
+    "route_params",
+    "unflatten_params",
+]
 
-
-def _scikeras_sklearn_tags(self):
-    """``BaseWrapper``'s ``_tags`` ({"multioutput": True, ...}) as scikit-learn >= 1.6 tags."""
-    tags = BaseEstimator.__sklearn_tags__(self)
-    tags.target_tags.multi_output = bool(BaseWrapper._tags.get("multioutput", False))
-    if tags.regressor_tags is not None:
-        tags.regressor_tags.poor_score = bool(BaseWrapper._tags.get("poor_score", False))
-    return tags
-
-
-def _declare_scikeras_tags() -> None:
-    """Give scikeras's ``BaseWrapper`` a ``__sklearn_tags__`` if it still lacks one."""
-    if "__sklearn_tags__" not in vars(BaseWrapper):
-        BaseWrapper.__sklearn_tags__ = _scikeras_sklearn_tags
+#: prefixes of routed parameters (``optimizer__learning_rate``), as scikeras routes them
+ROUTING_PREFIXES = frozenset(
+    {"model", "fit", "predict", "compile", "optimizer", "loss", "metrics", "callbacks"}
+)
 
 
-_declare_scikeras_tags()
+def named_classes(items, getter):
+    """Replace names (``"mse"``) by what ``getter`` returns for them, in lists and dicts too."""
+    if isinstance(items, str):
+        return getter(items)
+    if isinstance(items, Sequence):
+        return type(items)([named_classes(item, getter) for item in items])
+    if isinstance(items, Mapping):
+        return {key: named_classes(item, getter) for key, item in items.items()}
+    return items
 
 
-def _never(self) -> bool:
-    return False
+def _as_callback_list(callbacks) -> list:
+    if isinstance(callbacks, Mapping):
+        callbacks = list(callbacks.values())
+    elif isinstance(callbacks, keras.callbacks.Callback):
+        callbacks = [callbacks]
+    flat = [cb for item in callbacks for cb in (item if isinstance(item, list) else [item])] \
+        if isinstance(callbacks, list) else None
+    if flat is None or not all(isinstance(cb, keras.callbacks.Callback) for cb in flat):
+        raise TypeError(
+            "callbacks must be a keras callback, a list of them (or of lists of them), or a "
+            "dict of them; each a keras.callbacks.Callback instance or a subclass of it, "
+            "built with callbacks__<argument> parameters."
+        )
+    return callbacks
 
 
-class _PatchedBaseWrapper(BaseWrapper):
-    """scikeras's ``BaseWrapper`` with its scikit-learn >= 1.6 defects neutralised."""
+class _ScikerasConventions(BaseEstimator):
+    """scikit-learn's ``BaseEstimator`` with scikeras's routed parameters and callbacks."""
 
-    def __sklearn_tags__(self):
-        tags = BaseEstimator.__sklearn_tags__(self)
-        tags.non_deterministic = False
-        tags.target_tags.required = False
-        tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = False
-        return tags
+    _routing_prefixes = ROUTING_PREFIXES
 
-    @property
-    def _more_tags(self):  # pragma: no cover - only reached by old scikit-learn
-        raise AttributeError("skae declares its tags through __sklearn_tags__")
+    def _get_param_names(self):
+        """Public attributes of the instance: ``__init__`` arguments and routed ones."""
+        return [k for k in vars(self) if not k.endswith("_") and not k.startswith("_")]
 
-    # BaseWrapper's public methods that do not apply to skae's estimators: hidden, so that
-    # ``hasattr`` (and scikit-learn's checks) see the estimator as it is.
-    predict = available_if(_never)(BaseWrapper.predict)
-    initialize = available_if(_never)(BaseWrapper.initialize)
+    def get_params(self, deep: bool = True) -> dict:
+        """Get the parameters of this estimator, routed ``prefix__name`` ones included.
 
-    def __repr__(self, N_CHAR_MAX: int = 700) -> str:
-        return BaseEstimator.__repr__(self, N_CHAR_MAX=N_CHAR_MAX)
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of parameters that are estimators.
 
-    def _build_keras_model(self):  # pragma: no cover - skae builds its own networks
-        raise NotImplementedError("skae builds networks in _BaseAutoencoder._make_network")
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        out = {}
+        for key in self._get_param_names():
+            value = getattr(self, key)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                out.update((f"{key}__{k}", v) for k, v in value.get_params().items())
+            out[key] = value
+        return out
 
-    def _fit_keras_model(self, *args, **kwargs):  # pragma: no cover
-        raise NotImplementedError("skae trains networks in skae._training")
+    def set_params(self, **params):
+        """Set parameters, routed ``prefix__name`` ones included.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        routed = {k: v for k, v in params.items() if "__" in k and k.split("__")[0] in
+                  ROUTING_PREFIXES}
+        for key, value in routed.items():
+            setattr(self, key, value)
+        rest = {k: v for k, v in params.items() if k not in routed}
+        return super().set_params(**rest) if rest else self
+
+    def _initialize_callbacks(self) -> None:
+        """Build ``callbacks`` (classes get their ``callbacks__`` arguments) for this fit."""
+        params = self.get_params()
+        callbacks = params.get("callbacks")
+        if callbacks is None:
+            self._fit_callbacks = []
+        else:
+            routed = route_params(params, destination="callbacks", pass_filter=set())
+            self._fit_callbacks = _as_callback_list(unflatten_params(callbacks, routed))
+        self._predict_callbacks = list(self._fit_callbacks)
+
+    def _model_builder(self):
+        """``model`` as a function: a pre-built ``keras.Model`` is returned as it is."""
+        model = self.model
+        if isinstance(model, keras.Model):
+            return lambda **kwargs: model
+        if not callable(model):
+            raise TypeError("`model` must be a callable, a keras.Model instance or None.")
+        return model
+
+
+def takes(func, name: str) -> bool:
+    """Whether ``func`` accepts a keyword argument ``name`` (or any, through ``**kwargs``)."""
+    parameters = inspect.signature(func).parameters.values()
+    return any(
+        (p.name == name and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+        or p.kind == p.VAR_KEYWORD
+        for p in parameters
+    )
 
 
 @contextlib.contextmanager

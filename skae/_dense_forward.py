@@ -10,16 +10,12 @@ weights with two evaluators:
   (beyond float64 rounding, ~1e-16) on which other rows share the call, unlike the float32
   network, whose GEMM blocking changes results by ~1e-7 with the batch; scikit-learn's
   subset-invariance checks run here.
-- a **TensorFlow graph** of the same steps (``tf.function``, fixed ``(None, n)`` signature,
-  so it is traced once per precision) for large chunks, in the network's own precision
-  (float32 unless the network is float64), as ``Model.predict`` computes: float64 costs
-  2.5-4x float32's time per op on CPU. Results keep the input's dtype and agree with the
-  numpy evaluator to float32 rounding (~1e-6 relative). On a shared machine, OpenBLAS's
-  threads stall badly once the GEMMs are big enough to be split, while TensorFlow's thread
-  pool does not. Two variants take the estimator's per-feature input scaling into the same
-  graph: :meth:`DenseChain.bulk_row_errors` (scaling, network, weighted row-mean error) and
-  :meth:`DenseChain.bulk_scaled_call` (scaling, network, inverse scaling), so that scoring
-  a large chunk needs no full-width numpy pass.
+- a **TensorFlow graph** of the same steps (:attr:`DenseChain.graph_net`), which
+  :class:`skae._inference.ForwardPasses` traces with the input scaling and the error
+  around it for large chunks, in the network's own precision (float32 unless the network
+  is float64), as ``Model.predict`` computes: float64 costs 2.5-4x float32's time per op
+  on CPU. On a shared machine, OpenBLAS's threads stall badly once the GEMMs are big
+  enough to be split, while TensorFlow's thread pool does not.
 
 :func:`dense_chain` reads the weights of a fitted model into such a chain, or returns None
 when any layer is not one it reproduces exactly as Keras defines it; the caller then keeps
@@ -30,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 from collections.abc import Callable
 
 import keras
@@ -299,14 +294,15 @@ def _both_precisions(a) -> tuple[np.ndarray, np.ndarray]:
 
 
 class DenseChain:
-    """A fitted dense network as steps evaluated in numpy or in a TensorFlow graph.
+    """A fitted dense network as steps, evaluated in numpy or traced into a TensorFlow graph.
 
-    Calling it on a float64 (float32) array of shape ``(n, n_in)`` returns a new float64
-    (float32) array of shape ``(n, n_out)``; the input is never modified. Small inputs run
-    in numpy in the input's precision, large ones in a TensorFlow graph of the same steps in
-    ``bulk_dtype``, the network's precision (see :data:`NUMPY_MAX_MACS`). It holds only
-    read-only arrays and graphs created once under a lock, so any number of threads may
-    call it at once.
+    :meth:`numpy_call` maps a float64 (float32) array of shape ``(n, n_in)`` to a new
+    float64 (float32) array of shape ``(n, n_out)``; the input is never modified.
+    :attr:`graph_net` is the same steps as a function of TensorFlow tensors, which
+    :class:`skae._inference.ForwardPasses` traces (with the scaling and the error around
+    it) for large chunks, in :attr:`bulk_dtype`. Which of the two runs a chunk is the
+    forward passes' choice (:attr:`numpy_max_rows`). The chain holds only read-only arrays,
+    so any number of threads may use it at once.
     """
 
     engine = "dense"
@@ -320,28 +316,13 @@ class DenseChain:
         self.bulk_dtype = np.dtype(bulk_dtype)
         #: Widest intermediate result: bounds the temporary memory of one row.
         self.max_width = max([n_in, n_out, *(s.width for s in self._steps)])
-        #: Rows a call may have and still run in numpy.
+        #: Rows a chunk may have and still run in numpy.
         self.numpy_max_rows = NUMPY_MAX_MACS // max([1, *(s.macs for s in self._steps)])
-        self._graphs: dict[str, Callable] = {}
-        self._lock = threading.Lock()
-
-    def working_dtype(self, X: np.ndarray) -> np.dtype:
-        """The precision a call on ``X`` computes in: the input's (float32 or float64) in
-        numpy, :attr:`bulk_dtype` for chunks of more than :attr:`numpy_max_rows` rows."""
-        if X.shape[0] > self.numpy_max_rows:
-            return self.bulk_dtype
-        return np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
-
-    def __call__(self, X: np.ndarray) -> np.ndarray:
-        if X.shape[0] > self.numpy_max_rows:
-            # Bulk work in the network's own precision: float64 arithmetic costs 2.5-4x
-            # float32's per TensorFlow op on CPU. The result keeps the input's dtype.
-            out = self.graph_call(X.astype(self.bulk_dtype, copy=False))
-            return out.astype(np.float32 if X.dtype == np.float32 else np.float64, copy=False)
-        return self.numpy_call(X)
+        #: The steps as a function of TensorFlow tensors (in the tensor's precision).
+        self.graph_net = _ChainGraph(self._steps)
 
     def numpy_call(self, X: np.ndarray) -> np.ndarray:
-        """Evaluate in numpy."""
+        """Evaluate in numpy, in X's precision (float32, else float64)."""
         dtype = np.float32 if X.dtype == np.float32 else np.float64
         h = X.astype(dtype, copy=False)
         owned = h is not X
@@ -351,72 +332,9 @@ class DenseChain:
         return h if owned else h.copy()
 
     def graph_call(self, X: np.ndarray) -> np.ndarray:
-        """Evaluate in the TensorFlow graph (traced once per precision)."""
+        """Evaluate the graph steps eagerly, in X's precision (to check them against numpy)."""
         dtype = tf.float32 if X.dtype == np.float32 else tf.float64
-        x = tf.convert_to_tensor(X.astype(dtype.as_numpy_dtype, copy=False))
-        return self.graph(dtype)(x).numpy()
-
-    def graph(self, dtype: tf.DType):
-        """The ``tf.function`` of the chain for ``dtype`` inputs (created on first use)."""
-        return self._cached_graph(dtype.name, lambda: self._make_graph(dtype))
-
-    def _cached_graph(self, key, make: Callable[[], Callable]):
-        """The graph function stored under ``key``, made by ``make()`` on first use (under
-        the lock, so that concurrent first calls share one function and one trace)."""
-        function = self._graphs.get(key)
-        if function is None:
-            with self._lock:
-                function = self._graphs.get(key)
-                if function is None:
-                    function = self._graphs[key] = make()
-        return function
-
-    def _bulk_function(self, key, graph, *vector_widths: int):
-        """``graph`` as a ``tf.function`` over a ``(None, n_in)`` chunk and vectors of the
-        given widths, all in :attr:`bulk_dtype`, stored under ``key``."""
-        dtype = tf.as_dtype(self.bulk_dtype)
-        signature = [tf.TensorSpec((None, self.n_in), dtype)]
-        signature += [tf.TensorSpec((width,), dtype) for width in vector_widths]
-        return self._cached_graph(
-            key, lambda: tf.function(graph, input_signature=signature, autograph=False)
-        )
-
-    def _make_graph(self, dtype: tf.DType):
-        signature = [tf.TensorSpec((None, self.n_in), dtype)]
-        return tf.function(_ChainGraph(self._steps), input_signature=signature, autograph=False)
-
-    def bulk_scaled_call(
-        self, X: np.ndarray, scale: np.ndarray, shift: np.ndarray,
-        out_scale: np.ndarray, out_shift: np.ndarray,
-    ) -> np.ndarray:
-        """``chain(X * scale + shift) * out_scale + out_shift`` of a large chunk, in one graph
-        in :attr:`bulk_dtype` (the estimator's input scaling and its inverse around the
-        network); returns an array of :attr:`bulk_dtype`."""
-        function = self._bulk_function(
-            ("scaled",), _ScaledGraph(_ChainGraph(self._steps)),
-            self.n_in, self.n_in, self.n_out, self.n_out,
-        )
-        arrays = (X, scale, shift, out_scale, out_shift)
-        args = [np.asarray(a, dtype=self.bulk_dtype) for a in arrays]
-        return function(*args).numpy()
-
-    def bulk_row_errors(
-        self, X: np.ndarray, scale: np.ndarray, shift: np.ndarray, weights: np.ndarray,
-        square: bool,
-    ) -> np.ndarray:
-        """Per-row reconstruction errors of a large chunk, in one graph in :attr:`bulk_dtype`.
-
-        With ``Z = X * scale + shift`` (the estimator's input scaling), returns the float64
-        row means of ``weights * (chain(Z) - Z) ** 2`` (``abs`` instead of the square when
-        ``square`` is False): scaling, network and error in TensorFlow's thread pool, with
-        no full-width intermediate array in numpy.
-        """
-        function = self._bulk_function(
-            ("errors", bool(square)), _ErrorGraph(_ChainGraph(self._steps), square),
-            self.n_in, self.n_in, self.n_in,
-        )
-        args = [np.asarray(a, dtype=self.bulk_dtype) for a in (X, scale, shift, weights)]
-        return function(*args).numpy().astype(np.float64, copy=False)
+        return self.graph_net(tf.convert_to_tensor(X, dtype=dtype)).numpy()
 
 
 class _ChainGraph:
@@ -434,30 +352,6 @@ class _ChainGraph:
         for step in self._steps:
             x = step.graph(x)
         return x
-
-
-class _ScaledGraph:
-    """Input scaling, the chain and the output's inverse scaling as one graph function."""
-
-    def __init__(self, chain: _ChainGraph):
-        self._chain = chain
-
-    def __call__(self, x, scale, shift, out_scale, out_shift):
-        return self._chain(x * scale + shift) * out_scale + out_shift
-
-
-class _ErrorGraph:
-    """Scaling, the chain and the weighted row-mean error as one graph function."""
-
-    def __init__(self, chain: _ChainGraph, square: bool):
-        self._chain = chain
-        self._square = square
-
-    def __call__(self, x, scale, shift, weights):
-        z = x * scale + shift
-        diff = self._chain(z) - z
-        errors = diff * diff if self._square else tf.abs(diff)
-        return tf.reduce_mean(errors * weights, axis=1)
 
 
 # ---------------------------------------------------------------------- reading a model
@@ -558,12 +452,12 @@ def dense_chain(model: keras.Model) -> DenseChain | None:
     Examples
     --------
     >>> import numpy as np
-    >>> from skae._builders import build_dense_autoencoder
+    >>> from skae._architectures import build_dense_autoencoder
     >>> from skae._dense_forward import dense_chain
     >>> ae = build_dense_autoencoder(5, hidden_layer_sizes=(4,), n_components=2)
     >>> chain = dense_chain(ae)
     >>> X = np.random.default_rng(0).normal(size=(3, 5))
-    >>> bool(np.allclose(chain(X), ae.predict_on_batch(X), atol=1e-5))
+    >>> bool(np.allclose(chain.numpy_call(X), ae.predict_on_batch(X), atol=1e-5))
     True
     """
     if type(model) is keras.Sequential:

@@ -3,8 +3,27 @@
 from __future__ import annotations
 
 import re
+import textwrap
+
+from ._architectures import architecture_names, get_architecture
 
 __all__ = ["fill_doc"]
+
+
+def _architecture_entry() -> str:
+    """The ``architecture`` entry, written from the architecture registry."""
+    names = architecture_names()
+    lines = [
+        f"    architecture : {{{', '.join(repr(n).replace(chr(39), chr(34)) for n in names)}}}"
+        ', default="dense"',
+    ]
+    lines += [
+        textwrap.fill(f'``"{name}"``: {get_architecture(name).summary}', width=92,
+                      initial_indent=" " * 8, subsequent_indent=" " * 8, break_on_hyphens=False)
+        for name in names
+    ]
+    return "\n".join(lines) + "\n"
+
 
 _FRAGMENTS = {
     "shared_parameters": """\
@@ -16,12 +35,10 @@ _FRAGMENTS = {
         sub-models named ``"encoder"`` and ``"decoder"``, or such a model itself. A
         pre-built model is never trained in place: every ``fit`` trains a copy of it (its
         current weights, its compile settings if compiled) as ``model_``.
-    architecture : {"dense", "conv2d"}, default="dense"
-        ``"dense"``: fully connected layers. ``"conv2d"``: strided convolutions and
-        transposed convolutions over images given as flat rows of ``input_shape``.
-    hidden_layer_sizes : sequence of int or None, default=None
-        Encoder widths (filters for ``"conv2d"``); the decoder mirrors them. ``None``
-        sizes them from the feature count (``(32, 16)`` filters for ``"conv2d"``).
+{architecture_entry}    hidden_layer_sizes : sequence of int or None, default=None
+        Encoder widths (filters for ``"conv1d"`` and ``"conv2d"``); the decoder mirrors
+        them. ``None`` sizes them from the feature count (``(32, 16)`` filters for the
+        convolutional architectures).
     n_components : int or None, default=None
         Width of the code. ``None``: about the square root of the feature count, between
         2 and 32 (for ``"conv2d"``, the flattened last feature map).
@@ -32,7 +49,9 @@ _FRAGMENTS = {
     dropout : float, default=0.0
         Dropout rate after each hidden layer, during training only.
     input_shape : tuple of int or None, default=None
-        Shape of one row as an image, e.g. ``(28, 28, 1)``; required by ``"conv2d"``.
+        Shape of one row: an image ``(height, width, channels)`` for ``"conv2d"``, which
+        requires it, e.g. ``(28, 28, 1)``; a signal ``(length, channels)`` for ``"conv1d"``
+        (default: each row is one channel).
     loss : {"mse", "mae"}, str or keras loss, default="mse"
         Training loss. Reconstruction errors are absolute with ``"mae"``, squared otherwise.
     optimizer : str, class or keras optimizer, default="adam"
@@ -94,6 +113,9 @@ _FRAGMENTS = {
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features, when X was a DataFrame with string column names.""",
 }
+_FRAGMENTS["shared_parameters"] = _FRAGMENTS["shared_parameters"].replace(
+    "{architecture_entry}", _architecture_entry()
+)
 
 
 def _override_entries(text: str, overrides: dict) -> str:

@@ -4,9 +4,10 @@
 network would come out the same as a cached one loads that network instead of training
 it. "The same" is decided by a key hashed from
 
-- the estimator's class and every parameter that shapes the network - all of them except
-  the threshold parameters, ``normal_label`` (the rows it selects are hashed instead),
-  ``verbose``, ``warm_start`` and ``memory`` itself;
+- the estimator's class and every parameter that shapes the network: all of them except
+  those the class declares in ``_non_network_params`` (``verbose``, ``warm_start``,
+  ``memory`` itself; for the detector also its threshold parameters and ``normal_label``,
+  whose selected rows are hashed instead);
 - the rows actually trained on (as the float32 arrays the network sees), and whether the
   targets are the inputs themselves (the denoiser corrupts only then);
 - the integer seed, the effective number of epochs, and the skae / Keras / TensorFlow
@@ -41,19 +42,13 @@ import numpy as np
 from sklearn.utils.validation import check_memory
 
 from ._serialization import network_from_bytes, network_to_bytes
-from ._thresholds import THRESHOLD_PARAMS
 
 try:  # POSIX; elsewhere concurrent workers may train the same network twice
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-__all__ = ["NOT_NETWORK_PARAMS", "cache_directory", "fit_network", "network_key"]
-
-#: Parameters that never change the trained network.
-NOT_NETWORK_PARAMS = frozenset(
-    {*THRESHOLD_PARAMS, "normal_label", "verbose", "fit__verbose", "warm_start", "memory"}
-)
+__all__ = ["cache_directory", "network_key", "train_or_load"]
 
 _SUBDIR = "skae-networks"
 
@@ -126,10 +121,11 @@ def network_key(estimator, X_in: np.ndarray, X_target: np.ndarray, *, seed: int,
 
     from . import __version__
 
+    ignored = type(estimator)._non_network_params
     params = {
         name: _key_value(value)
         for name, value in estimator.get_params(deep=False).items()
-        if name not in NOT_NETWORK_PARAMS
+        if name not in ignored
     }
     same_target = X_target is X_in
     parts = {
@@ -157,7 +153,7 @@ def _why_not_cached(estimator) -> str | None:
     return None
 
 
-def fit_network(estimator, train: Trainer, X_in: np.ndarray, X_target: np.ndarray, *,
+def train_or_load(estimator, train: Trainer, X_in: np.ndarray, X_target: np.ndarray, *,
                 seed: int, epochs: int, continuing: bool) -> tuple[keras.Model, dict]:
     """``train()``, or load the network a previous identical ``train()`` cached.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,13 +12,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseAutoencoder, _store_params
 from ._docs import fill_doc
-from ._thresholds import THRESHOLD_RULES, check_threshold_params, error_threshold
+from ._scaling import FeatureScaling, error_scale
+from ._thresholds import THRESHOLD_PARAMS, THRESHOLD_RULES, check_threshold_params, error_threshold
 
 __all__ = ["ReconstructionOutlierDetector"]
-
-#: Gradient steps of ``epochs="auto"``: a small budget learns the bulk of the data, not the
-#: outliers among the training rows.
-_AUTO_STEPS = 150
 
 _DOC_OVERRIDES = {
     "hidden_layer_sizes": """\
@@ -140,6 +136,18 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
     _doc_overrides = _DOC_OVERRIDES
 
+    _non_network_params = _BaseAutoencoder._non_network_params | {
+        *THRESHOLD_PARAMS, "normal_label",  # the rows normal_label selects are in the key
+    }
+    _saved_attributes = (
+        *_BaseAutoencoder._saved_attributes,
+        "threshold_", "offset_", "center_", "scale_", "feature_error_scale_",
+    )
+    _auto_batch = (8, 16, 256)  # min(256, max(16, n_samples // 8))
+    #: ``epochs="auto"``: a budget of about 150 gradient steps learns the bulk of the data,
+    #: not the outliers among the training rows.
+    _auto_steps = 150
+
     _parameter_constraints = {
         **_BaseAutoencoder._parameter_constraints,
         "epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -235,71 +243,31 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     def _code_activation(self):
         return self.activation
 
-    def _training_schedule(self, n_samples: int, epochs, batch_size):
-        if batch_size in (None, "auto"):
-            batch_size = int(min(256, max(16, n_samples // 8)))
-        if epochs == "auto":
-            steps_per_epoch = math.ceil(n_samples / max(1, min(batch_size, n_samples)))
-            epochs = int(min(500, max(5, math.ceil(_AUTO_STEPS / steps_per_epoch))))
-        return epochs, batch_size
+    def _fit_input_scaling(self, X: np.ndarray) -> None:
+        scaling = FeatureScaling.robust(X) if self.scaling == "robust" else None
+        self.center_ = None if scaling is None else scaling.center
+        self.scale_ = None if scaling is None else scaling.scale
 
-    def _fit_preprocessing(self, X: np.ndarray) -> None:
-        if self.scaling is None:
-            self.center_ = self.scale_ = None
-            return
-        X = np.asarray(X, dtype=np.float64)
-        center = np.median(X, axis=0)
-        q75, q25 = np.percentile(X, [75, 25], axis=0)
-        iqr = (q75 - q25) / 1.349
-        std = X.std(axis=0)
-        scale = np.where(iqr > 1e-3 * std, iqr, std)
-        # constant features (and spreads lost in rounding) are left unscaled
-        scale[~(scale > 1e-12 * (1.0 + np.abs(center)))] = 1.0
-        self.center_, self.scale_ = center, scale
+    def _pass_options(self) -> dict:
+        scale = getattr(self, "scale_", None)
+        return {
+            "scaling": None if scale is None else FeatureScaling(self.center_, scale),
+            "error_scale": getattr(self, "feature_error_scale_", None),
+        }
 
-    def _preprocess(self, X: np.ndarray) -> np.ndarray:
-        if getattr(self, "scale_", None) is None:
-            return X
-        # in X's precision: float32 chunks are not widened to float64 and back
-        out = np.subtract(X, self.center_.astype(X.dtype, copy=False))
-        out /= self.scale_.astype(X.dtype, copy=False)
-        return out
+    def _after_training(self, recon: np.ndarray, Z_target: np.ndarray) -> None:
+        errors = self._element_errors(recon, Z_target)
+        self._fit_error_scale(errors)
+        if self.feature_error_scale_ is not None:
+            errors /= self.feature_error_scale_
+        self._set_threshold(errors.mean(axis=1))
 
-    def _input_affine(self):
-        affine = super()._input_affine()
-        if affine is None or getattr(self, "scale_", None) is None:
-            return affine
-        return 1.0 / self.scale_, -self.center_ / self.scale_  # (X - center_) / scale_
-
-    def _error_weights(self) -> np.ndarray:
-        if getattr(self, "feature_error_scale_", None) is None:
-            return super()._error_weights()
-        return 1.0 / self.feature_error_scale_  # the divisors of _row_errors
-
-    def _postprocess(self, X: np.ndarray) -> np.ndarray:
-        if getattr(self, "scale_", None) is None:
-            return X
-        return (X * self.scale_ + self.center_).astype(X.dtype, copy=False)
-
-    def _fit_scoring(self, recon: np.ndarray, X_target: np.ndarray) -> None:
-        self.feature_error_scale_ = None
-        if self.error_normalization:
-            errors = self._row_errors(recon, X_target, per_feature=True)
-            # the median, not the mean: the anomalies among the training rows (unsupervised
-            # training) must not set the scale. The floor, a fraction of the typical
-            # feature's median, bounds the weight of a feature that almost every row
-            # reconstructs exactly.
-            typical = np.median(errors, axis=0)
-            floor = (1e-3 * float(np.median(typical)) + 1e-6 * float(errors.mean())
-                     + np.finfo(np.float64).tiny)
-            self.feature_error_scale_ = typical + floor
-
-    def _row_errors(self, recon: np.ndarray, X: np.ndarray, per_feature: bool = False):
-        errors = super()._row_errors(recon, X, per_feature=True)
-        scale = getattr(self, "feature_error_scale_", None)
-        if scale is not None:
-            errors /= scale
-        return errors if per_feature else errors.mean(axis=1)
+    def _fit_error_scale(self, feature_errors: np.ndarray) -> None:
+        """Error normalisation from the training rows' per-feature errors (unnormalised,
+        in the network's space); the forward passes divide by it from now on."""
+        scale = error_scale(feature_errors) if self.error_normalization else None
+        self.feature_error_scale_ = scale
+        self._passes = self._passes.with_error_scale(scale)
 
     def _validate_params(self):
         super()._validate_params()
@@ -346,10 +314,10 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         errors = self.reconstruction_error(X)
         # The rows fit would use: the normal ones when normal_label is set.
         errors, _ = self._training_data(errors[:, np.newaxis], y)
-        self._after_fit(errors[:, 0])
+        self._set_threshold(errors[:, 0])
         return self
 
-    def _after_fit(self, errors: np.ndarray) -> None:
+    def _set_threshold(self, errors: np.ndarray) -> None:
         self.threshold_ = error_threshold(
             errors, contamination=self.contamination, threshold=self.threshold,
             n_std=self.n_std,

@@ -4,9 +4,10 @@ A skae file is a zip archive with two members:
 
 ``meta.json``
     The estimator's class name, the skae version and the file format version, its
-    parameters (``get_params()``) and its fitted attributes (``n_features_in_``,
-    ``feature_names_in_``, ``history_``, ``n_iter_``, ``threshold_``, ``offset_``, ...),
-    all as JSON. Values JSON lacks are tagged one-key objects: ``{"__tuple__": [...]}``,
+    parameters (``get_params()``) and the fitted attributes its class declares in
+    ``_saved_attributes`` (``n_features_in_``, ``feature_names_in_``, ``history_``,
+    ``n_iter_``; the detector's ``threshold_``, ``offset_``, ...), all as JSON. Values
+    JSON lacks are tagged one-key objects: ``{"__tuple__": [...]}``,
     ``{"__ndarray__": {"dtype", "shape", "data"}}`` (numbers, booleans and strings only),
     ``{"__float__": "nan"}``, ``{"__numpy__": [dtype, value]}``, ``{"__dict__": {...}}``,
     ``{"__path__": "..."}`` and ``{"__random_state__": {...}}``.
@@ -14,10 +15,13 @@ A skae file is a zip archive with two members:
     The trained network (architecture, weights, optimizer state) in Keras's own format;
     only in files of fitted estimators.
 
-Loading parses JSON, builds the estimator from a fixed list of skae's classes, validates
-the parameters as ``fit`` would, and loads the network in Keras's safe mode, which
-refuses ``Lambda`` layers and other code. Nothing is unpickled, nothing is imported by a
-name read from the file, and every member of the archive is accounted for.
+Loading parses JSON, builds the estimator from skae's public estimator classes (those
+``skae`` exports that declare ``_saved_attributes``), validates the parameters as ``fit``
+would, and loads the network in Keras's safe mode, which refuses ``Lambda`` layers and
+other code; with ``allow_custom_objects=False`` also every class that is not Keras's own.
+Nothing is unpickled, nothing is imported by a name read from the file, and every member
+of the archive is accounted for. This module knows no estimator class by name: it reads
+what each class declares.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ._serialization import check_keras_classes_only, network_to_bytes
+
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "load", "save_estimator"]
 
 #: Value of ``meta.json``'s ``"format"`` key.
@@ -44,7 +50,9 @@ FORMAT_VERSION = 1
 
 _META = "meta.json"
 _NETWORK = "model.keras"
-_CLASSES = ("AutoencoderTransformer", "DenoisingAutoencoder", "ReconstructionOutlierDetector")
+#: Attributes that files of earlier skae versions hold and that loading rebuilds from the
+#: network instead.
+_REBUILT = ("n_components_", "_n_features_out")
 _META_KEYS = {"format", "format_version", "skae_version", "class", "fitted", "params",
               "attributes"}
 _MAX_META_BYTES = 64 * 2**20
@@ -190,9 +198,14 @@ def _decode_array(body: dict, where: str) -> np.ndarray:
 
 # ---------------------------------------------------------------------- saving
 def _estimator_classes() -> dict:
+    """skae's public estimator classes by name: those that declare what a file saves."""
     import skae
 
-    return {name: getattr(skae, name) for name in _CLASSES}
+    public = ((name, getattr(skae, name)) for name in skae.__all__)
+    return {
+        name: obj for name, obj in public
+        if isinstance(obj, type) and isinstance(getattr(obj, "_saved_attributes", None), tuple)
+    }
 
 
 def _describe(estimator) -> tuple[dict, bytes | None]:
@@ -200,9 +213,10 @@ def _describe(estimator) -> tuple[dict, bytes | None]:
     from . import __version__
 
     name = type(estimator).__name__
-    if _estimator_classes().get(name) is not type(estimator):
+    classes = _estimator_classes()
+    if classes.get(name) is not type(estimator):
         raise TypeError(
-            f"skae files hold skae's own estimators ({', '.join(_CLASSES)}), not "
+            f"skae files hold skae's own estimators ({', '.join(classes)}), not "
             f"{type(estimator).__module__}.{type(estimator).__qualname__}. "
             "Use pickle or joblib for subclasses."
         )
@@ -214,9 +228,12 @@ def _describe(estimator) -> tuple[dict, bytes | None]:
             f"Cannot save {name}: {unknown[0]!r} is neither a parameter of {name} nor a "
             "routed one (model__, fit__, optimizer__, ...)."
         )
-    state = estimator.__getstate__()  # the pickling state: the network as .keras bytes
-    network = state.pop("model_", None)
-    attributes = {k: v for k, v in state.items() if k not in params and k != "_user_params"}
+    fitted = "model_" in vars(estimator)
+    network = network_to_bytes(estimator.model_) if fitted else None
+    attributes = {
+        k: vars(estimator)[k] for k in type(estimator)._saved_attributes
+        if k in vars(estimator)
+    }
     try:
         encoded_params = {k: _encode(v, f"parameter `{k}`") for k, v in params.items()}
         encoded_attributes = {k: _encode(v, f"attribute `{k}`") for k, v in attributes.items()}
@@ -326,7 +343,7 @@ def _check_header(meta, network: bytes | None):
     if not isinstance(meta["class"], str) or meta["class"] not in classes:
         raise ValueError(
             f"Unknown estimator class {meta['class']!r} in skae file; skae files hold one of "
-            f"{', '.join(_CLASSES)}."
+            f"{', '.join(classes)}."
         )
     if meta["fitted"] is not (network is not None):
         raise _corrupt(_META, f"fitted={meta['fitted']!r} but the archive "
@@ -365,18 +382,25 @@ def _build(cls, params: dict):
     return estimator
 
 
-def _check_attribute_names(cls, names, params: dict) -> None:
+def _check_attribute_names(cls, names) -> None:
     for name in names:
-        if (not name.isidentifier() or name.startswith("__") or name in params
-                or name == "model_" or hasattr(cls, name)):
+        if name not in cls._saved_attributes and name not in _REBUILT:
             raise _corrupt(_META, f"attribute name {name!r} is not allowed")
 
 
+def _finite_numbers(value) -> bool:
+    """False for a non-finite number or numeric array, and for a boolean."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return bool(np.isfinite(value).all())
+    return not isinstance(value, Real) or math.isfinite(value)
+
+
 def _check_fitted(estimator) -> None:
-    """Fitted attributes agree with each other and with the network."""
-    required = ["n_features_in_", "history_", "n_iter_"]
-    if hasattr(type(estimator), "decision_function"):
-        required += ["threshold_", "offset_"]
+    """Fitted attributes are all there and agree with each other and with the network."""
+    cls = type(estimator)
+    required = [a for a in cls._saved_attributes if a not in cls._optional_attributes]
     missing = [a for a in required if a not in vars(estimator)]
     if missing:
         raise _corrupt(_META, f"fitted attributes {missing} are missing")
@@ -386,19 +410,26 @@ def _check_fitted(estimator) -> None:
     names = getattr(estimator, "feature_names_in_", None)
     if names is not None and (not isinstance(names, np.ndarray) or names.shape != (n,)):
         raise _corrupt(_META, "feature_names_in_ does not match n_features_in_")
-    for attr in ("threshold_", "offset_"):
-        value = vars(estimator).get(attr, 0.0)
-        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-            raise _corrupt(_META, f"{attr}={value!r} is not a finite number")
+    for attr in cls._saved_attributes:
+        value = vars(estimator).get(attr)
+        if not _finite_numbers(value):
+            raise _corrupt(_META, f"{attr}={value!r} is not finite")
 
 
-def load(file):
+def load(file, *, allow_custom_objects: bool = True):
     """Load an estimator saved by ``save`` - without running any code from the file.
 
     Parameters
     ----------
     file : str, path-like or binary file object
         A file written by the ``save`` method of a skae estimator.
+    allow_custom_objects : bool, default=True
+        Keras's safe mode never runs a ``Lambda`` layer, but it does build any class
+        that this process registered with ``keras.saving.register_keras_serializable``
+        (or holds in a custom object scope) when the file names it, so a file can make
+        such a class run its ``__init__`` and ``call``. ``False`` allows only Keras's
+        own classes in the network and refuses any other with a ``ValueError``: use it
+        for files from others.
 
     Returns
     -------
@@ -411,7 +442,9 @@ def load(file):
     ValueError
         If the file is not a skae file, was written in another file format version, names
         an unknown class or unknown parameters, holds a network with code in it (such as a
-        ``Lambda`` layer, refused by Keras's safe mode) or was otherwise tampered with.
+        ``Lambda`` layer, refused by Keras's safe mode; with
+        ``allow_custom_objects=False``, any class that is not Keras's own) or was
+        otherwise tampered with.
 
     See Also
     --------
@@ -435,7 +468,7 @@ def load(file):
     >>> det = ReconstructionOutlierDetector(epochs=2, random_state=0).fit(X)
     >>> path = os.path.join(tempfile.mkdtemp(), "detector.skae")
     >>> det.save(path)
-    >>> loaded = load(path)
+    >>> loaded = load(path, allow_custom_objects=False)
     >>> bool(np.array_equal(loaded.score_samples(X), det.score_samples(X)))
     True
     """
@@ -451,7 +484,10 @@ def load(file):
         if attributes:
             raise _corrupt(_META, "an unfitted estimator with fitted attributes")
         return estimator
-    _check_attribute_names(cls, attributes, params)
+    _check_attribute_names(cls, attributes)
+    if not allow_custom_objects:
+        check_keras_classes_only(network)
+    attributes = {k: v for k, v in attributes.items() if k not in _REBUILT}
     state = {**vars(estimator), **attributes, "model_": network}
     try:
         estimator.__setstate__(state)

@@ -8,6 +8,8 @@ caller's pre-built network, which ``fit`` trains instead of the caller's object.
 from __future__ import annotations
 
 import io
+import json
+import zipfile
 
 import keras
 import numpy as np
@@ -18,6 +20,7 @@ from keras.src.saving import saving_lib
 from keras.src.saving.serialization_lib import SafeModeScope
 
 __all__ = [
+    "check_keras_classes_only",
     "copy_network",
     "network_from_bytes",
     "network_to_bytes",
@@ -45,6 +48,63 @@ def network_from_bytes(data: bytes, *, compile: bool = True) -> keras.Model:
         return saving_lib.load_model(io.BytesIO(data), compile=compile, safe_mode=True)
 
 
+def _object_configs(config):
+    """Every serialised object (a dict with a ``class_name``) in a Keras config."""
+    if isinstance(config, dict):
+        if "class_name" in config:
+            yield config
+        for value in config.values():
+            yield from _object_configs(value)
+    elif isinstance(config, list):
+        for value in config:
+            yield from _object_configs(value)
+
+
+def _registered_by_user(name) -> bool:
+    """A name the process registered, globally or in a custom object scope."""
+    if not isinstance(name, str):
+        return False
+    return ">" in name or keras.saving.get_registered_object(name) is not None
+
+
+def _is_custom(obj: dict) -> bool:
+    names = [obj.get("registered_name"), obj.get("class_name")]
+    if obj.get("class_name") == "function":  # a function named by its config
+        names.append(obj.get("config"))
+    if any(_registered_by_user(name) for name in names):
+        return True
+    module = obj.get("module")
+    return module not in (None, "builtins", "keras") and not str(module).startswith("keras.")
+
+
+def check_keras_classes_only(data: bytes) -> None:
+    """Refuse ``.keras`` bytes that name any class but Keras's own.
+
+    Keras's safe mode refuses ``Lambda`` layers, but still builds any class that the
+    process registered with ``keras.saving.register_keras_serializable`` (or holds in a
+    custom object scope) when a file names it. This reads the file's ``config.json``
+    first and refuses every object whose module is not Keras's or whose name is
+    registered by the process.
+
+    Raises
+    ------
+    ValueError
+        Naming the first such class.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            config = json.loads(zf.read("config.json").decode("utf-8"))
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"The network is not a readable .keras file ({exc}).") from None
+    for obj in _object_configs(config):
+        if _is_custom(obj):
+            raise ValueError(
+                f"The network uses the class {obj.get('registered_name') or obj['class_name']!r}"
+                f" (module {obj.get('module')!r}), which is not one of Keras's own; it was "
+                "refused because custom objects are not allowed."
+            )
+
+
 def _stateful_variables(model: keras.Model) -> list:
     variables = list(model.variables)
     optimizer = getattr(model, "optimizer", None)
@@ -64,9 +124,10 @@ def restore_network_state(snapshot: list[tuple[object, np.ndarray]]) -> None:
         variable.assign(value)
 
 
-def copy_network(model: keras.Model) -> keras.Model:
+def copy_network(model: keras.Model, compile_kwargs: dict | None = None) -> keras.Model:
     """An independent copy of ``model``: new layers with its current weights, compiled as
-    it is (with a fresh optimizer of the same configuration), or not compiled if it is not.
+    it is (with a fresh optimizer of the same configuration), or not compiled if it is not;
+    compiled with ``compile_kwargs`` instead when they are given.
 
     ``keras.models.clone_model`` alone would recompile the copy from the *serialised*
     compile configuration, which fails for an unregistered custom loss or metric; the copy
@@ -78,7 +139,9 @@ def copy_network(model: keras.Model) -> keras.Model:
     copy = keras.models.clone_model(twin)
     copy.set_weights(model.get_weights())
     config = getattr(model, "_compile_config", None)
-    if model.compiled and config is not None:
+    if compile_kwargs is not None:
+        copy.compile(**compile_kwargs)
+    elif model.compiled and config is not None:
         kwargs = dict(config.config)
         optimizer = kwargs.get("optimizer")
         if isinstance(optimizer, keras.optimizers.Optimizer):  # never share its state

@@ -7,13 +7,16 @@ Everything random here is drawn from generators seeded by the estimator (numpy
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["TrainingDiverged", "resolve_batch_size", "train_network", "validation_split"]
+__all__ = [
+    "TrainingDiverged", "auto_batch_size", "auto_epochs", "train_network", "validation_split",
+]
 
 Corruption = Callable[[tf.Tensor, tf.random.Generator], tf.Tensor]
 
@@ -27,11 +30,32 @@ class TrainingDiverged(ValueError):
     """The training loss became NaN or infinite."""
 
 
-def resolve_batch_size(batch_size, n_samples: int) -> int:
-    """``"auto"`` is ``min(128, n_samples)``; an int is capped at ``n_samples``."""
-    if batch_size in (None, "auto"):
-        return max(1, min(128, n_samples))
-    return max(1, min(int(batch_size), n_samples))
+def auto_batch_size(n_samples: int, divisor: int, low: int, high: int) -> int:
+    """``batch_size="auto"``: ``clip(n_samples // divisor, low, high)``, at most ``n_samples``.
+
+    The one rule for every estimator; each declares its ``(divisor, low, high)``
+    (``_auto_batch``): ``(1, 1, 128)`` gives ``min(128, n_samples)``, the detector's
+    ``(8, 16, 256)`` gives ``min(256, max(16, n_samples // 8))``.
+
+    Examples
+    --------
+    >>> auto_batch_size(1000, 1, 1, 128), auto_batch_size(1000, 8, 16, 256)
+    (128, 125)
+    """
+    return max(1, min(n_samples, high, max(low, n_samples // divisor)))
+
+
+def auto_epochs(n_samples: int, batch_size: int, steps: int) -> int:
+    """``epochs="auto"``: about ``steps`` gradient steps, ``clip(ceil(steps /
+    steps_per_epoch), 5, 500)`` epochs.
+
+    Examples
+    --------
+    >>> auto_epochs(1000, 125, 150)
+    19
+    """
+    steps_per_epoch = math.ceil(n_samples / max(1, min(batch_size, n_samples)))
+    return int(min(500, max(5, math.ceil(steps / steps_per_epoch))))
 
 
 def validation_split(n_samples: int, fraction: float, rng: np.random.Generator):
@@ -102,13 +126,24 @@ def _dataset(X_in, X_target, *, batch_size, seed, shuffle, corrupt, generator):
     return ds.prefetch(2)
 
 
+def _validation_data(X_in, X_target, val_idx, corrupt, rng):
+    """The held-out ``(inputs, targets)``, inputs corrupted once by a seeded generator."""
+    if val_idx is None:
+        return None
+    val_in = X_in[val_idx]
+    if corrupt is not None:
+        val_gen = tf.random.Generator.from_seed(int(rng.integers(2**31 - 1)))
+        val_in = corrupt(tf.constant(val_in), val_gen).numpy()
+    return val_in, X_target[val_idx]
+
+
 def train_network(
     model: keras.Model,
     X_in: np.ndarray,
     X_target: np.ndarray,
     *,
     epochs: int,
-    batch_size,
+    batch_size: int,
     validation_fraction: float,
     early_stopping: bool,
     n_iter_no_change: int,
@@ -134,7 +169,7 @@ def train_network(
     train_idx, val_idx = validation_split(
         len(X_in), validation_fraction if early_stopping else 0.0, rng
     )
-    bs = resolve_batch_size(batch_size, len(train_idx))
+    bs = max(1, min(int(batch_size), len(train_idx)))
     shuffle_seed = int(rng.integers(2**31 - 1))
     generator = tf.random.Generator.from_seed(int(rng.integers(2**31 - 1)))
     train = _dataset(
@@ -147,13 +182,7 @@ def train_network(
     _prepare_optimizer(model)
     stop_on_nan = _StopOnNonFinite()
     all_callbacks = [stop_on_nan, *callbacks]
-    validation = None
-    if val_idx is not None:
-        val_in = X_in[val_idx]
-        if corrupt is not None:
-            val_gen = tf.random.Generator.from_seed(int(rng.integers(2**31 - 1)))
-            val_in = corrupt(tf.constant(val_in), val_gen).numpy()
-        validation = (val_in, X_target[val_idx])
+    validation = _validation_data(X_in, X_target, val_idx, corrupt, rng)
     if early_stopping:
         all_callbacks.append(
             keras.callbacks.EarlyStopping(

@@ -1,4 +1,9 @@
-"""Shared test configuration: quiet TensorFlow, Agg backend, small fast estimators."""
+"""Shared test configuration: quiet TensorFlow, Agg backend, small fast estimators.
+
+Test modules import :data:`FAST` (``from conftest import FAST``) where they need it at
+import time (parametrisation); tests take the ``fast_params`` fixture otherwise, and
+``count_training`` to count the networks trained.
+"""
 
 import os
 
@@ -12,9 +17,30 @@ import pytest  # noqa: E402
 FAST = {"epochs": 3, "hidden_layer_sizes": (8,), "n_components": 2, "random_state": 0}
 
 
+def fast(**overrides) -> dict:
+    """:data:`FAST` with some entries changed or added."""
+    return {**FAST, **overrides}
+
+
 @pytest.fixture
 def fast_params():
     return dict(FAST)
+
+
+@pytest.fixture
+def count_training(monkeypatch):
+    """A list that gets one entry per network trained in this process while the test runs."""
+    import skae._base
+
+    calls = []
+    original = skae._base.train_network
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(skae._base, "train_network", counting)
+    return calls
 
 
 @pytest.fixture

@@ -59,14 +59,14 @@ def test_datasets_work_with_keras_and_tensorflow_unimportable(monkeypatch, tmp_p
         monkeypatch.delitem(sys.modules, name)
     for name in ("keras", "tensorflow"):
         monkeypatch.setitem(sys.modules, name, None)
-    with pytest.raises(ImportError):
+    with pytest.raises(ImportError, match="keras"):
         import keras  # noqa: F401
 
     fresh = importlib.import_module("skae.datasets")
     assert fresh is not old
     assert fresh.load_ecg5000().data.shape == (5000, 140)
     assert fresh.load_mnist_test().data.shape == (10000, 784)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="Fashion-MNIST files missing"):
         fresh.fetch_fashion_mnist(data_home=tmp_path, download_if_missing=False)
 
 
@@ -281,7 +281,7 @@ def test_fashion_default_data_home_honours_scikit_learn_data(tiny_fashion, monke
 
 def test_fashion_missing_without_download_raises(tmp_path, monkeypatch):
     monkeypatch.setattr(fm, "_download", _no_download)
-    with pytest.raises(FileNotFoundError) as excinfo:
+    with pytest.raises(FileNotFoundError, match="Fashion-MNIST files missing") as excinfo:
         fetch_fashion_mnist(data_home=tmp_path, download_if_missing=False)
     message = str(excinfo.value)
     assert str(tmp_path / "fashion-mnist") in message
@@ -306,7 +306,7 @@ def test_fashion_offline_download_failure_raises(tmp_path, monkeypatch):
         raise Exception(f"URL fetch failure on {origin}: None -- no network")
 
     monkeypatch.setattr(fm, "_download", offline)
-    with pytest.raises(FileNotFoundError) as excinfo:
+    with pytest.raises(FileNotFoundError, match="Fashion-MNIST files missing") as excinfo:
         fetch_fashion_mnist(data_home=tmp_path)
     message = str(excinfo.value)
     assert str(tmp_path / "fashion-mnist") in message

@@ -97,9 +97,9 @@ def test_error_normalization_is_robust_to_anomalies_among_training_rows():
     dirty = clean.copy()
     dirty[:30, 0] += 6.0
     det = ReconstructionOutlierDetector(scaling=None, epochs=40, **SMALL).fit(clean)
-    det._fit_scoring(det.reconstruct(clean), clean)
+    det._fit_error_scale(det._element_errors(det.reconstruct(clean), clean))
     from_clean = det.feature_error_scale_.copy()
-    det._fit_scoring(det.reconstruct(dirty), dirty)
+    det._fit_error_scale(det._element_errors(det.reconstruct(dirty), dirty))
     ratio = det.feature_error_scale_ / from_clean
     assert np.all((ratio > 0.8) & (ratio < 1.25)), ratio
     errors = det.reconstruction_error(dirty)
@@ -139,7 +139,7 @@ def test_default_architecture_is_sized_from_the_data(data):
 
 
 def test_invalid_new_parameters(data):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'scaling' parameter .* Got 'minmax'"):
         ReconstructionOutlierDetector(scaling="minmax").fit(data)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'epochs' parameter .* Got 'many'"):
         ReconstructionOutlierDetector(epochs="many").fit(data)

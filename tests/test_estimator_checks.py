@@ -1,11 +1,12 @@
 """scikit-learn's own estimator checks, over all three estimators."""
 
 import pytest
+from conftest import fast
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector
 
-_FAST = {"epochs": 2, "hidden_layer_sizes": (4,), "n_components": 2, "random_state": 0}
+_FAST = fast(epochs=2, hidden_layer_sizes=(4,))
 
 ESTIMATORS = [
     AutoencoderTransformer(**_FAST),

@@ -1,11 +1,11 @@
 """Behaviour of the three estimators beyond scikit-learn's generic checks."""
 
+import keras
 import numpy as np
 import pytest
+from conftest import FAST, fast
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector
-
-FAST = {"epochs": 3, "hidden_layer_sizes": (8,), "n_components": 2, "random_state": 0}
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +61,82 @@ def test_same_seed_same_network_other_seed_other_network(data):
     assert not np.allclose(a, c)
 
 
-def test_early_stopping_restores_and_records_validation(data):
-    est = AutoencoderTransformer(**{**FAST, "epochs": 50, "n_iter_no_change": 2}).fit(data)
-    assert "val_loss" in est.history_
-    assert len(est.history_["val_loss"]) == est.n_iter_ <= 50
+class _Record(keras.callbacks.Callback):
+    """Keeps the weights at the end of every epoch and the batches run in each."""
+
+    def on_train_begin(self, logs=None):
+        self.weights, self.batches = [], []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.batches.append(0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches[-1] += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append([w.copy() for w in self.model.get_weights()])
+
+
+@pytest.mark.parametrize("patience", [2, 4])
+def test_early_stopping_stops_and_keeps_the_best_epochs_weights(data, patience):
+    record = _Record()
+    est = AutoencoderTransformer(**fast(
+        epochs=200, n_iter_no_change=patience, learning_rate=0.05, callbacks=[record],
+    )).fit(data)
+    val_loss = est.history_["val_loss"]
+    best = int(np.argmin(val_loss))
+    assert len(val_loss) == est.n_iter_ < 200  # stopped early
+    assert est.n_iter_ == best + 1 + patience  # n_iter_no_change epochs without improvement
+    kept = est.model_.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(kept, record.weights[best], strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(kept, record.weights[-1], strict=True))
+
+
+@pytest.mark.parametrize("fraction, n_train", [(0.1, 180), (0.5, 100)])
+def test_validation_fraction_holds_out_that_share_of_rows(data, fraction, n_train):
+    record = _Record()
+    AutoencoderTransformer(**fast(validation_fraction=fraction, batch_size=10,
+                                  callbacks=[record])).fit(data)
+    assert record.batches == [n_train // 10] * 3
+
+
+def test_dropout_acts_in_training_only(data):
+    plain = AutoencoderTransformer(**fast(early_stopping=False)).fit(data)
+    dropped = AutoencoderTransformer(**fast(early_stopping=False, dropout=0.5)).fit(data)
+    rates = [layer.rate for layer in dropped.encoder_.layers + dropped.decoder_.layers
+             if isinstance(layer, keras.layers.Dropout)]
+    assert rates == [0.5, 0.5]
+    assert not any(isinstance(layer, keras.layers.Dropout) for layer in plain.encoder_.layers)
+    assert dropped.history_["loss"] != plain.history_["loss"]
+    assert np.array_equal(dropped.reconstruct(data), dropped.reconstruct(data))
+
+
+def test_metrics_are_recorded_in_history(data):
+    est = AutoencoderTransformer(**fast(metrics=["mae"])).fit(data)
+    mae, val_mae = est.history_["mean_absolute_error"], est.history_["val_mean_absolute_error"]
+    assert len(mae) == len(val_mae) == est.n_iter_
+    assert mae != est.history_["loss"]
+
+
+def test_routed_loss_and_compile_parameters_reach_keras(data):
+    tight = AutoencoderTransformer(**fast(loss=keras.losses.Huber, loss__delta=1e-3,
+                                          compile__steps_per_execution=3)).fit(data)
+    loose = AutoencoderTransformer(**fast(loss=keras.losses.Huber, loss__delta=100.0)).fit(data)
+    assert isinstance(tight.model_.loss, keras.losses.Huber)
+    assert tight.history_["loss"][0] < 0.01 * loose.history_["loss"][0]  # ~delta * |error|
+    assert tight.model_.steps_per_execution == 3
+
+
+def test_routed_callback_parameters_build_the_callback(data):
+    class Remember(keras.callbacks.Callback):
+        made = []
+
+        def __init__(self, label):
+            super().__init__()
+            Remember.made.append(label)
+
+    AutoencoderTransformer(**fast(callbacks=Remember, callbacks__label="routed")).fit(data)
+    assert Remember.made == ["routed"]
 
 
 def test_warm_start_and_partial_fit_continue_training(data):
@@ -151,7 +223,7 @@ def _squared_error(y_true, y_pred):  # a custom loss Keras cannot deserialise by
 def _prebuilt(compiled: bool):
     import keras
 
-    from skae._builders import build_dense_autoencoder
+    from skae._architectures import build_dense_autoencoder
 
     network = build_dense_autoencoder(6, hidden_layer_sizes=(8,), n_components=2, seed=0)
     if compiled:
@@ -228,35 +300,15 @@ def test_denoiser_trains_on_given_pairs_without_corrupting(monkeypatch, data):
     assert dae.predict(noisy).shape == data.shape
 
 
-def test_denoiser_ignores_label_vectors_and_rejects_misshapen_targets(data):
+@pytest.mark.parametrize("as_column", [False, True])
+def test_denoiser_ignores_label_vectors_and_rejects_misshapen_targets(data, as_column):
     labels = (data[:, 0] > 0).astype(int)
-    DenoisingAutoencoder(**FAST).fit(data, labels)
+    labels = labels[:, None] if as_column else labels
+    with_labels = DenoisingAutoencoder(**FAST).fit(data, labels)
+    without = DenoisingAutoencoder(**FAST).fit(data)
+    assert np.array_equal(with_labels.predict(data), without.predict(data))
     with pytest.raises(ValueError, match="clean rows"):
         DenoisingAutoencoder(**FAST).fit(data, data[:, :3])
-
-
-@pytest.mark.parametrize("noise", ["gaussian", "masking", "salt_and_pepper"])
-def test_noise_kinds_change_the_input_within_clip(noise):
-    import tensorflow as tf
-
-    from skae._noise import make_corruption
-
-    x = tf.constant(np.full((50, 20), 0.5, dtype=np.float32))
-    out = make_corruption(noise, 0.3, (0.0, 1.0))(x, tf.random.Generator.from_seed(0)).numpy()
-    assert out.min() >= 0 and out.max() <= 1
-    changed = np.mean(out != 0.5)
-    assert 0.1 < changed <= 1.0
-
-
-def test_corruption_is_fresh_for_every_batch():
-    import tensorflow as tf
-
-    from skae._noise import make_corruption
-
-    corrupt = make_corruption("gaussian", 0.2)
-    gen = tf.random.Generator.from_seed(0)
-    x = tf.zeros((4, 3))
-    assert not np.allclose(corrupt(x, gen).numpy(), corrupt(x, gen).numpy())
 
 
 # ------------------------------------------------------------------ detector

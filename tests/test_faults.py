@@ -72,7 +72,7 @@ def _assert_unchanged(est, before):
 def _assert_unfitted(est):
     assert not hasattr(est, "model_") and not hasattr(est, "n_features_in_")
     assert not [k for k in vars(est) if k.endswith("_")]
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         est.score_samples(_data(3))
 
 
@@ -135,7 +135,7 @@ def test_divergence_stops_and_keeps_the_previous_fit(fitted_ae, how, warm_start)
 def test_divergence_leaves_a_fresh_estimator_unfitted(how):
     params, scale = DIVERGENCES[how]
     est = AutoencoderTransformer(**{**PARAMS, **params})
-    with pytest.raises(TrainingDiverged):
+    with pytest.raises(TrainingDiverged, match="Training diverged"):
         est.fit(_data() * scale)
     _assert_unfitted(est)
 
@@ -148,7 +148,7 @@ def test_nan_weights_after_the_last_finite_loss_are_caught(fitted):
 
     before = _state(fitted)
     fitted.set_params(warm_start=True, callbacks=[_PoisonWeightsAtEnd()])
-    with pytest.raises(TrainingDiverged):
+    with pytest.raises(TrainingDiverged, match="weights or its reconstruction"):
         fitted.fit(_data())  # fails after history_ was extended: history_ must be restored
     _assert_unchanged(fitted, before)
 
@@ -161,8 +161,8 @@ def test_nan_weights_after_the_last_finite_loss_are_caught(fitted):
         (RuntimeError("callback failed"), "cold-refit"),
         (RuntimeError("callback failed"), "warm-start"),
         (RuntimeError("callback failed"), "partial-fit"),
-        (KeyboardInterrupt(), "fresh"),
-        (KeyboardInterrupt(), "warm-start"),
+        (KeyboardInterrupt("interrupted"), "fresh"),
+        (KeyboardInterrupt("interrupted"), "warm-start"),
     ],
     ids=lambda v: v if isinstance(v, str) else type(v).__name__,
 )
@@ -170,7 +170,7 @@ def test_interrupted_fit_leaves_previous_state(fitted, exc, mode):
     est = AutoencoderTransformer(**PARAMS) if mode == "fresh" else fitted
     before = None if mode == "fresh" else _state(est)
     est.set_params(callbacks=[_Interrupt(exc)], warm_start=mode == "warm-start")
-    with pytest.raises(type(exc)):
+    with pytest.raises(type(exc), match=str(exc)):
         if mode == "partial-fit":
             est.partial_fit(_data(seed=2))
         else:
@@ -222,3 +222,53 @@ def test_warm_refit_on_other_features_is_refused_and_harmless(fitted):
     with pytest.raises(ValueError, match="features"):
         fitted.partial_fit(_data(n_features=3))
     _assert_unchanged(fitted, before)
+
+
+# ---------------------------------------------------------------------- continued training
+def test_warm_start_trains_with_the_current_optimizer_settings():
+    """A changed learning_rate or optimizer between two warm-started fits is used, not
+    silently replaced by the optimizer compiled in the first fit."""
+    est = AutoencoderTransformer(**PARAMS, warm_start=True, learning_rate=1e-3).fit(_data())
+    first_optimizer = est.model_.optimizer
+    est.set_params(learning_rate=0.05).fit(_data())
+    assert float(est.model_.optimizer.learning_rate) == pytest.approx(0.05)
+    est.set_params(optimizer="sgd").fit(_data())
+    assert isinstance(est.model_.optimizer, keras.optimizers.SGD)
+    assert float(est.model_.optimizer.learning_rate) == pytest.approx(0.05)
+    assert est.model_.optimizer is not first_optimizer
+    assert len(est.history_["loss"]) == 3 * PARAMS["epochs"]  # one training, continued
+
+
+def test_warm_start_with_unchanged_settings_keeps_the_optimizer_state():
+    est = AutoencoderTransformer(**PARAMS, warm_start=True).fit(_data())
+    optimizer = est.model_.optimizer
+    steps = int(optimizer.iterations)
+    est.fit(_data())
+    est.partial_fit(_data())
+    assert est.model_.optimizer is optimizer
+    assert int(optimizer.iterations) == steps * 2 + steps // PARAMS["epochs"]
+
+
+def test_failed_warm_start_with_new_settings_leaves_the_old_network():
+    est = AutoencoderTransformer(**PARAMS, warm_start=True).fit(_data())
+    network, weights = est.model_, [w.copy() for w in est.model_.get_weights()]
+    est.set_params(learning_rate=0.05, callbacks=[_Interrupt(RuntimeError("stop"))])
+    with pytest.raises(RuntimeError, match="stop"):
+        est.fit(_data())
+    assert est.model_ is network
+    assert float(network.optimizer.learning_rate) == pytest.approx(1e-3)
+    for before, after in zip(weights, network.get_weights(), strict=True):
+        np.testing.assert_array_equal(after, before)
+
+
+# ---------------------------------------------------------------------- decoding codes
+@pytest.mark.parametrize("magnitude", [3e38, 1e300])  # decodes beyond float32; is beyond
+def test_inverse_transform_of_overflowing_codes_is_a_clear_error(fitted_ae, magnitude):
+    codes = np.full((3, fitted_ae.n_components_), magnitude)
+    codes[0] = fitted_ae.transform(_data(1))  # one ordinary code among them
+    with pytest.raises(ValueError, match="float32 range"):
+        fitted_ae.inverse_transform(codes)
+    if magnitude < float(np.finfo(np.float32).max):
+        with pytest.raises(ValueError, match="float32 range"):
+            fitted_ae.inverse_transform(codes[1:].astype(np.float32))
+    fitted_ae.inverse_transform(codes[:1])  # ordinary codes still decode

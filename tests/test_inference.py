@@ -19,7 +19,7 @@ from skae import (
     _inference,
 )
 from skae._dense_forward import dense_chain
-from skae._inference import GraphPass, apply_batched, chunk_rows
+from skae._inference import _Combined, _Engines, _Vectors, apply_batched, chunk_rows
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -71,8 +71,8 @@ def test_dense_architecture_uses_dense_engine_and_conv2d_the_keras_graph(fitted,
 
 @pytest.mark.parametrize("name", ["detector", "transformer", "denoiser"])
 def test_dense_engine_matches_keras_model(fitted, X, name):
-    est = fitted[name]  # the engines, before any pre/postprocessing of the estimator
-    assert_allclose(est._forward("reconstruct", X), _keras_out(est.model_, X), **F32)
+    est = fitted[name]  # the engines, before any scaling of the estimator
+    assert_allclose(est._passes.network(X), _keras_out(est.model_, X), **F32)
     if hasattr(est, "transform"):
         assert_allclose(est.transform(X), _keras_out(est.encoder_, X), **F32)
         codes = est.transform(X)
@@ -162,7 +162,7 @@ def test_chain_never_modifies_its_input():
         chain.graph_call(data)
     assert_allclose(X, before, rtol=0, atol=0)
     identity = dense_chain(_chain_model(keras.layers.Dropout(0.1)))
-    out = identity(X)
+    out = identity.numpy_call(X)
     out[:] = 0  # the result is never the input itself
     assert_allclose(X, before, rtol=0, atol=0)
 
@@ -211,7 +211,7 @@ def _user_model(meta, compile_kwargs):
 def test_user_model_with_unsupported_layer_uses_keras_graph_within_float32(X):
     est = ReconstructionOutlierDetector(model=_user_model, epochs=1, random_state=0).fit(X)
     assert est._passes.engines == {"encode": "graph", "decode": "dense", "reconstruct": "graph"}
-    assert_allclose(est._forward("reconstruct", X), _keras_out(est.model_, X), **F32)
+    assert_allclose(est._passes.network(X), _keras_out(est.model_, X), **F32)
     by_row = np.concatenate([est.score_samples(X[i : i + 1]) for i in range(len(X))])
     assert_allclose(est.score_samples(X), by_row, rtol=1e-5, atol=1e-6)
 
@@ -235,12 +235,12 @@ def test_subset_invariant_across_numpy_and_graph_evaluation(fitted, X, name):
     in float64: results agree to float32 rounding, and stay float64."""
     est = fitted[name]
     passes = est._passes
-    chains = [getattr(passes, n) for n in ("encode", "decode", "reconstruct")]
-    limits = [chain.numpy_max_rows for chain in chains]
+    engines = [passes.engines_of(n) for n in ("encode", "decode", "reconstruct")]
+    limits = [e.numpy_max_rows for e in engines]
     differ = False
     try:
-        for chain in chains:
-            chain.numpy_max_rows = 4  # calls of more than 4 rows use the graph
+        for e in engines:
+            e.numpy_max_rows = 4  # chunks of more than 4 rows use the graph
         for method in _methods(est):
             full = method(X[:20])
             by_row = np.concatenate([method(X[i : i + 1]) for i in range(20)])
@@ -251,29 +251,31 @@ def test_subset_invariant_across_numpy_and_graph_evaluation(fitted, X, name):
                 differ = differ or not np.array_equal(full, by_row)
         assert differ  # the graph really ran, in float32
     finally:
-        for chain, limit in zip(chains, limits, strict=True):
-            chain.numpy_max_rows = limit
-    graphs = passes.reconstruct._graphs  # the scoring graphs and the plain float32 one
-    assert ("errors", True) in graphs and ("scaled",) in graphs
+        for e, limit in zip(engines, limits, strict=True):
+            e.numpy_max_rows = limit
+    graphs = passes.engines_of("reconstruct").traced  # (output, scaled, square, input dtype)
+    assert {key[0] for key in graphs} >= {"row_errors", "rows" if name == "detector" else "raw"}
     assert all(g.experimental_get_tracing_count() == 1 for g in graphs.values())
-    assert "float64" not in graphs  # no float64 graph was made
+    assert all(e.graph_dtype == np.float32 for e in engines)  # float64 input, float32 graph
 
 
 def test_numpy_runs_single_rows_and_graph_large_chunks(fitted):
-    chain = fitted["detector"]._passes.reconstruct
-    assert 1 <= chain.numpy_max_rows < 10**6
+    passes = fitted["detector"]._passes
+    engines = passes.engines_of("reconstruct")
+    n = engines.numpy_max_rows
+    assert 1 <= n < 10**6
     calls = []
-    numpy_call, graph_call = chain.numpy_call, chain.graph_call
-    chain.numpy_call = lambda X: calls.append(("numpy", len(X))) or numpy_call(X)
-    chain.graph_call = lambda X: calls.append(("graph", len(X))) or graph_call(X)
+    numpy_call, function = engines._chain.numpy_call, engines.function
+    engines._chain.numpy_call = lambda X: calls.append(("numpy", len(X))) or numpy_call(X)
+    engines.function = lambda *args: calls.append(("graph", None)) or function(*args)
+    combined = _Combined("raw", scale_in=False)
     try:
-        n = chain.numpy_max_rows
-        chain(np.zeros((1, chain.n_in)))
-        chain(np.zeros((n, chain.n_in)))
-        chain(np.zeros((n + 1, chain.n_in)))
+        for rows in (1, n, n + 1):
+            out = engines.run(combined, np.zeros((rows, 6)), passes._vectors)
+            assert out.shape == (rows, 6)
     finally:
-        del chain.numpy_call, chain.graph_call
-    assert calls == [("numpy", 1), ("numpy", n), ("graph", n + 1)]
+        del engines._chain.numpy_call, engines.function
+    assert calls == [("numpy", 1), ("numpy", n), ("graph", None)]
 
 
 def test_output_dtype_follows_input_dtype(fitted, X):
@@ -297,16 +299,16 @@ def test_inputs_are_not_modified(fitted, X):
 
 # ------------------------------------------------------------------ batching
 def _record_chunks(est, which="reconstruct"):
-    passes = est._passes
-    inner = getattr(passes, which)
+    engines = est._passes.engines_of(which)
+    inner = engines.run
     sizes = []
 
-    def recorder(rows):
+    def recorder(combined, rows, vectors):
         sizes.append(rows.shape[0])
-        return inner(rows)
+        return inner(combined, rows, vectors)
 
-    setattr(passes, which, recorder)
-    return sizes, lambda: setattr(passes, which, inner)
+    engines.run = recorder
+    return sizes, lambda: delattr(engines, "run")
 
 
 @pytest.mark.parametrize("name", ["detector", "transformer", "denoiser"])
@@ -344,21 +346,20 @@ def test_chunks_are_bounded_by_working_memory_not_by_n_samples(fitted):
 @pytest.mark.parametrize("method", ["score_samples", "reconstruct", "transform"])
 def test_overflowing_network_output_is_a_clear_error(fitted, X, method):
     est = fitted["transformer"]
-    passes = est._passes
-    which = "encode" if method == "transform" else "reconstruct"
-    inner = getattr(passes, which)
+    engines = est._passes.engines_of("encode" if method == "transform" else "reconstruct")
+    inner = engines.run
 
-    def overflow(rows):
-        out = inner(rows)
-        out[-1, 0] = np.inf
+    def overflow(combined, rows, vectors):
+        out = np.array(inner(combined, rows, vectors))
+        out[-1] = np.inf
         return out
 
-    setattr(passes, which, overflow)
+    engines.run = overflow
     try:
         with pytest.raises(ValueError, match="overflow"):
             getattr(est, method)(X.astype(np.float32))
     finally:
-        setattr(passes, which, inner)
+        del engines.run
 
 
 def test_chunk_rows_capped_whatever_working_memory(monkeypatch):
@@ -404,9 +405,10 @@ def test_tensorflow_engine_traces_once_for_any_row_count(conv):
     finally:
         tf.get_logger().removeHandler(handler)
     for name in ("encode", "reconstruct", "decode"):
-        graph_pass = getattr(est._passes, name)
-        assert isinstance(graph_pass, GraphPass)
-        assert graph_pass.function().experimental_get_tracing_count() == 1
+        engines = est._passes.engines_of(name)
+        assert engines.engine == "graph" and engines.numpy_max_rows == 0
+        assert engines.traced
+        assert all(f.experimental_get_tracing_count() == 1 for f in engines.traced.values())
     assert not [m for m in handler.messages if "retracing" in m]
 
 
@@ -418,10 +420,13 @@ def test_many_fitted_networks_trigger_no_frequent_retracing_warning():
     X = np.random.default_rng(0).normal(size=(6, 5))
     handler = _Collect()
     tf.get_logger().addHandler(handler)
+    combined, vectors = _Combined("raw", scale_in=False), _Vectors(None, None, 5)
     try:
         for _ in range(8):  # a new network each time, as in a loop of fits
-            dense_chain(model).graph_call(X)
-            GraphPass(conv_like)(X)
+            for network in (model, conv_like):
+                engines = _Engines(network)
+                engines.numpy_max_rows = 0  # the graph for any chunk
+                engines.run(combined, X, vectors)
     finally:
         tf.get_logger().removeHandler(handler)
     assert not [m for m in handler.messages if "retracing" in m]
@@ -446,7 +451,7 @@ def test_unpickled_estimator_reads_its_weights_again(fitted, X):
     clone = pickle.loads(pickle.dumps(est))
     assert clone._passes.engines["reconstruct"] == "dense"
     assert_allclose(clone.score_samples(X), est.score_samples(X), rtol=1e-12)
-    assert_allclose(clone._forward("reconstruct", X), _keras_out(clone.model_, X), **F32)
+    assert_allclose(clone._passes.network(X), _keras_out(clone.model_, X), **F32)
 
 
 @pytest.mark.parametrize("evaluator", ["numpy", "graph"])
@@ -454,10 +459,10 @@ def test_threads_scoring_at_once_agree_with_sequential(fitted, X, evaluator):
     est = pickle.loads(pickle.dumps(fitted["detector"]))  # fresh passes: graph not traced yet
     if evaluator == "graph":  # the sequential reference, from a graph of its own
         reference = pickle.loads(pickle.dumps(est))
-        reference._passes.reconstruct.numpy_max_rows = 4
+        reference._passes.engines_of("reconstruct").numpy_max_rows = 4
         expected = reference.score_samples(X)
         # all threads race to trace the same graph on their first call
-        est._passes.reconstruct.numpy_max_rows = 4
+        est._passes.engines_of("reconstruct").numpy_max_rows = 4
     else:
         expected = est.score_samples(X)
     results, errors = [None] * 8, []
@@ -478,8 +483,9 @@ def test_threads_scoring_at_once_agree_with_sequential(fitted, X, evaluator):
     for r in results:
         assert_allclose(r, expected, rtol=1e-12, atol=1e-12)
     if evaluator == "graph":  # score_samples of large chunks: the one-graph row errors
-        graph = est._passes.reconstruct._graphs[("errors", True)]
-        assert graph.experimental_get_tracing_count() == 1
+        graphs = est._passes.engines_of("reconstruct").traced
+        assert len(graphs) == 1
+        assert next(iter(graphs.values())).experimental_get_tracing_count() == 1
 
 
 # ------------------------------------------------------------------ fits leave nothing behind
@@ -543,23 +549,24 @@ def test_large_chunks_score_in_one_graph_matching_row_by_row_numpy(X, loss):
     X_shifted = X * rng.uniform(0.5, 20, size=X.shape[1]) + rng.uniform(-50, 50, X.shape[1])
     det = ReconstructionOutlierDetector(**{**FAST, "loss": loss}).fit(X_shifted)
     assert det.scale_ is not None and det.feature_error_scale_ is not None
-    chain = det._passes.reconstruct
+    engines = det._passes.engines_of("reconstruct")
     calls = []
-    fused_errors, fused_rows = chain.bulk_row_errors, chain.bulk_scaled_call
-    chain.bulk_row_errors = lambda *a: calls.append("errors") or fused_errors(*a)
-    chain.bulk_scaled_call = lambda *a: calls.append("rows") or fused_rows(*a)
+    function = engines.function
+    engines.function = lambda combined, dtype: calls.append(combined.output) or function(
+        combined, dtype)
     try:
-        chain.numpy_max_rows = 4
+        engines.numpy_max_rows = 4
         scores, rows = det.score_samples(X_shifted), det.reconstruct(X_shifted)
-        per_feature = det.reconstruction_error(X_shifted, per_feature=True)  # not fused
+        per_feature = det.reconstruction_error(X_shifted, per_feature=True)
     finally:
-        del chain.bulk_row_errors, chain.bulk_scaled_call
-        chain.numpy_max_rows = 10**6
-    assert calls == ["errors", "rows"]
+        del engines.function
+        engines.numpy_max_rows = 10**6
+    assert calls == ["row_errors", "rows", "feature_errors"]
     one_by_one = [det.score_samples(X_shifted[i : i + 1]) for i in range(len(X_shifted))]
-    assert scores.dtype == rows.dtype == np.float64
+    assert scores.dtype == rows.dtype == per_feature.dtype == np.float64
     assert_allclose(scores, np.concatenate(one_by_one), **F32)
     assert_allclose(rows, det.reconstruct(X_shifted), rtol=1e-5, atol=1e-4)
     assert_allclose(-per_feature.mean(axis=1), scores, **F32)
-    for key in (("errors", loss != "mae"), ("scaled",)):
-        assert chain._graphs[key].experimental_get_tracing_count() == 1
+    assert_allclose(per_feature, det.reconstruction_error(X_shifted, per_feature=True), **F32)
+    for graph in engines.traced.values():
+        assert graph.experimental_get_tracing_count() == 1

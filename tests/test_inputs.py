@@ -121,5 +121,5 @@ def test_inverse_transform_checks_code_width(fast_params):
 def test_not_fitted_raises(fast_params):
     from sklearn.exceptions import NotFittedError
 
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="is not fitted yet"):
         ReconstructionOutlierDetector(**fast_params).predict(np.zeros((2, 3)))

@@ -1,5 +1,6 @@
 """``memory``: trained networks are cached, so threshold-only changes never retrain."""
 
+import contextlib
 import threading
 from pathlib import Path
 
@@ -10,9 +11,9 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold
 
-import skae._base
+import skae._memory
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector
-from skae._builders import build_dense_autoencoder
+from skae._architectures import build_dense_autoencoder
 from skae._memory import _NetworkStore, _Uncacheable, cache_directory, network_key
 
 
@@ -39,20 +40,6 @@ def _builder(meta, compile_kwargs):  # module level: hashable by reference
 
 def _cached(directory) -> list:
     return sorted(Path(directory, "skae-networks").glob("*.keras"))
-
-
-@pytest.fixture
-def count_training(monkeypatch):
-    """Count the networks trained in this process."""
-    calls = []
-    original = skae._base.train_network
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(skae._base, "train_network", counting)
-    return calls
 
 
 @pytest.fixture
@@ -193,6 +180,21 @@ def test_key_ignores_only_non_network_parameters(X, fast_params):
                 _key(AutoencoderTransformer(**fast_params), X)}) == 5
 
 
+def test_key_reads_the_non_network_parameters_the_class_declares(X, fast_params):
+    """The cache names no estimator: a class that declares a parameter non-network (here
+    a subclass declaring ``n_components`` so, for the test) gets keys that ignore it."""
+
+    class Declaring(AutoencoderTransformer):
+        _non_network_params = AutoencoderTransformer._non_network_params | {"n_components"}
+
+    assert "contamination" in ReconstructionOutlierDetector._non_network_params
+    assert "contamination" not in AutoencoderTransformer._non_network_params
+    est = Declaring(**fast_params)
+    assert _key(clone(est).set_params(n_components=3), X) == _key(est, X)
+    plain = AutoencoderTransformer(**fast_params)
+    assert _key(clone(plain).set_params(n_components=3), X) != _key(plain, X)
+
+
 def test_denoiser_key_tells_corrupted_fits_from_given_pairs(X, fast_params):
     dae = DenoisingAutoencoder(**fast_params)
     assert _key(dae, X) != _key(dae, X, X.copy())  # fit(X) corrupts; fit(X, X) does not
@@ -276,34 +278,57 @@ def test_corrupt_entry_is_retrained(X, fast_params, tmp_path, count_training):
     assert len(count_training) == 2
 
 
-def test_concurrent_requests_for_one_network_train_it_once(tmp_path):
-    """A second caller waits for the first one's network instead of training it again."""
+def test_concurrent_requests_for_one_network_train_it_once(tmp_path, monkeypatch):
+    """A second caller waits for the first one's network instead of training it again.
+
+    Deterministic: the first caller holds the entry's lock until the test releases it;
+    the second is seen asking for the lock, and cannot hold it before the first lets go.
+    """
     store = _NetworkStore(str(tmp_path))
-    started, release = threading.Event(), threading.Event()
-    trained = []
+    started, release, second_waits = threading.Event(), threading.Event(), threading.Event()
+    trained, log = [], []
+    original = skae._memory._exclusive
+
+    @contextlib.contextmanager
+    def logged(path):
+        name = threading.current_thread().name
+        log.append((name, "waits"))
+        if name == "second":
+            second_waits.set()
+        with original(path):
+            log.append((name, "holds"))
+            yield
+            log.append((name, "releases"))
+
+    monkeypatch.setattr(skae._memory, "_exclusive", logged)
 
     def train(name):
         def run():
             trained.append(name)
             if name == "first":
                 started.set()
-                release.wait(timeout=60)
+                assert release.wait(timeout=60)
             network = build_dense_autoencoder(3, hidden_layer_sizes=(2,), n_components=1,
                                               seed=0)
             return network, {"loss": [1.0]}
         return run
 
     results = {}
-    first = threading.Thread(target=lambda: results.update(
-        first=store.fetch_or_train("key", train("first"))))
-    second = threading.Thread(target=lambda: results.update(
-        second=store.fetch_or_train("key", train("second"))))
-    first.start()
-    assert started.wait(timeout=60)
-    second.start()  # finds the entry being trained: must wait for it, not train it
-    second.join(timeout=0.5)
+    threads = {
+        name: threading.Thread(name=name, target=lambda name=name: results.update(
+            {name: store.fetch_or_train("key", train(name))}))
+        for name in ("first", "second")
+    }
+    threads["first"].start()
+    assert started.wait(timeout=60)  # the first holds the lock, inside its training
+    threads["second"].start()
+    assert second_waits.wait(timeout=60)  # the second asks for the lock ...
+    assert ("second", "holds") not in log and "second" not in results  # ... and is blocked
     release.set()
-    first.join(timeout=60)
-    second.join(timeout=60)
-    assert trained == ["first"]
+    for thread in threads.values():
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    assert log == [("first", "waits"), ("first", "holds"), ("second", "waits"),
+                   ("first", "releases"), ("second", "holds"), ("second", "releases")]
+    assert trained == ["first"]  # the second loaded the first one's network
     assert results["second"][1] == {"loss": [1.0]}

@@ -123,7 +123,7 @@ def test_unfitted_round_trip_keeps_exact_params(tmp_path):
             assert params[key] is not rs
         else:
             assert params[key] == value and type(params[key]) is type(value), key
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         loaded.score_samples(np.zeros((2, 4)))
 
 
@@ -304,7 +304,7 @@ def test_pickled_payloads_are_refused_without_running(fitted, where, tmp_path):
         members["model.keras"] = _npz_weights_network(marker)
     else:
         members[where] = _pickle_payload(marker)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="skae file|safe mode"):
         load(_archive(members))
     assert not marker.exists()
 
@@ -372,7 +372,7 @@ def test_failed_save_keeps_the_previous_file(fitted, tmp_path):
     path = tmp_path / "est.skae"
     fitted[AutoencoderTransformer].save(path)
     before = path.read_bytes()
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="pickle or joblib"):
         AutoencoderTransformer(model=_builder).save(path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["est.skae"]
@@ -399,10 +399,90 @@ def test_clone_of_fitted_estimator_is_unfitted_and_refits_identically(fitted):
     before = est.score_samples(_data(10))
     twin = clone(est)
     assert twin.get_params() == est.get_params()
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         twin.score_samples(_data(10))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         twin.fit(_data())
     np.testing.assert_array_equal(twin.score_samples(_data(10)), before)
     np.testing.assert_array_equal(est.score_samples(_data(10)), before)
+
+
+# ---------------------------------------------------------------------- custom Keras classes
+_BUILT = []
+
+
+class _SpyDense(keras.layers.Dense):
+    """A registered class: Keras's safe mode builds it when a file names it."""
+
+    def __init__(self, *args, **kwargs):
+        _BUILT.append("spy")
+        super().__init__(*args, **kwargs)
+
+
+# named "Dense", so that Keras finds the weights of the Dense layer it replaces
+_SpyDense.__name__ = _SpyDense.__qualname__ = "Dense"
+keras.saving.register_keras_serializable(package="skae_test")(_SpyDense)
+
+
+def _naming_spy(network: bytes) -> bytes:
+    """``network`` with its first Dense layer turned into the registered ``_SpyDense``."""
+    with zipfile.ZipFile(io.BytesIO(network)) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    config = json.loads(members["config.json"])
+
+    def first_dense(obj):
+        if isinstance(obj, dict):
+            if obj.get("class_name") == "Dense":
+                return obj
+            obj = list(obj.values())
+        if isinstance(obj, list):
+            return next((d for d in map(first_dense, obj) if d is not None), None)
+        return None
+
+    dense = first_dense(config)
+    dense.update(module=None, registered_name="skae_test>Dense")
+    text = json.dumps(config)
+    members["config.json"] = text.encode("utf-8")
+    return _archive(members).getvalue()
+
+
+def test_registered_custom_classes_load_only_when_allowed(fitted):
+    est = fitted[AutoencoderTransformer]
+    members = _saved(est)
+    tampered = {**members, "model.keras": _naming_spy(members["model.keras"])}
+    _BUILT.clear()
+    with pytest.raises(ValueError, match="skae_test>Dense.*not one of Keras's own"):
+        load(_archive(tampered), allow_custom_objects=False)
+    assert _BUILT == []  # refused before Keras built anything
+    loaded = load(_archive(tampered))  # the default, as Keras's safe mode: it is built
+    assert "spy" in _BUILT
+    X = _data(5)  # (the subclass runs in Keras's float32 graph, not skae's float64 numpy)
+    np.testing.assert_allclose(loaded.transform(X), est.transform(X), rtol=1e-5, atol=1e-6)
+    plain = load(_archive(members), allow_custom_objects=False)  # Keras's classes only
+    np.testing.assert_array_equal(plain.transform(X), est.transform(X))
+
+
+# ---------------------------------------------------------------------- declarations
+def test_files_of_earlier_versions_with_rebuilt_attributes_still_load(fitted):
+    est = fitted[ReconstructionOutlierDetector]
+    old = _with_meta(_saved(est), lambda m: m["attributes"].update(
+        n_components_=est.n_components_, _n_features_out=est.n_components_))
+    _assert_same_estimator(est, load(old), _data(8))
+
+
+def test_files_store_the_attributes_each_class_declares(fitted):
+    for cls, est in fitted.items():
+        meta = json.loads(_saved(est)["meta.json"])
+        assert sorted(meta["attributes"]) == sorted(cls._saved_attributes)
+
+
+def test_persistence_does_not_import_the_estimators():
+    import subprocess
+    import sys
+
+    code = ("import sys, skae._persistence; "
+            "print(sorted(m for m in sys.modules if m.startswith('skae.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert "skae._base" not in out.stdout and "skae._persistence" in out.stdout

@@ -6,6 +6,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import FAST
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
@@ -14,8 +15,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector
-
-FAST = {"epochs": 3, "hidden_layer_sizes": (8,), "n_components": 2, "random_state": 0}
 
 
 @pytest.fixture(scope="module")
