@@ -11,14 +11,14 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from ._demos import DEMOS
+from ._demos import DEMO_FLAGS, DEMOS
 
 __all__ = ["main"]
 
 _EPILOG = """examples:
   skae demo ecg                      # about a minute on 2 CPU cores
   skae demo images --output plots/   # PNGs go to plots/ instead of ./skae_output/images
-  skae demo denoise --epochs 5 --max-rows 2000   # a quick, smaller run
+  skae demo denoise --full -v        # the full recipe, one line per training epoch
 """
 
 
@@ -36,12 +36,14 @@ def _build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="run a walkthrough on bundled data: print its figures, write PNG plots",
         description="Train an autoencoder on bundled data, print its figures beside the "
-                    "seed walkthrough's, and write PNG plots.",
+                    "original tutorial's, and write PNG plots.",
     )
     demos = demo.add_subparsers(dest="demo", metavar="NAME", required=True)
     for name, (_, summary) in DEMOS.items():
         sub = demos.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
         add_common_arguments(sub, name)
+        for flag, text in DEMO_FLAGS.get(name, {}).items():
+            sub.add_argument(flag, action="store_true", help=text)
     return parser
 
 

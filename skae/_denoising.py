@@ -35,7 +35,7 @@ class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):
     noise_level : float, default=0.2
         Strength of the corruption.
     clip : tuple (low, high) or None, default=None
-        Clip corrupted values, e.g. ``(0, 1)`` for pixels as the seed recipe does.
+        Clip corrupted values, e.g. ``(0, 1)`` for pixels as image recipes usually do.
     {shared_parameters}
 
     Attributes

@@ -1,25 +1,36 @@
 """The ``skae`` command line and its three demos, run in-process with tiny settings."""
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
 
+import keras
 import matplotlib.image
 import numpy as np
 import pytest
+from sklearn.model_selection import GridSearchCV
 
-from skae.__main__ import main
+from skae.__main__ import _build_parser, main
+from skae._demos import denoise, ecg
 from skae._demos._common import mean_psnr, subsample
 from skae._demos.denoise import add_noise
 
-#: demo -> (printed metric names, PNG files written)
+#: demo -> (printed metric names, top-level keys of metrics.json, PNG files written)
 DEMOS = {
     "ecg": (
-        ["accuracy", "precision", "recall", "ROC-AUC"],
-        ["error_histogram.png", "beats.png", "learning_curve.png"],
+        ["ROC-AUC", "accuracy", "precision", "recall", "threshold_"],
+        ["ROC-AUC"],
+        ["error_histogram.png", "beats.png", "grid_scores.png", "learning_curve.png"],
     ),
-    "images": (["test MSE", "PCA(64) test MSE"], ["reconstructions.png", "learning_curve.png"]),
+    "images": (
+        ["test MSE", "PCA(64) test MSE"],
+        ["test MSE", "PCA(64) test MSE"],
+        ["reconstructions.png", "learning_curve.png"],
+    ),
     "denoise": (
+        ["PSNR noisy input (dB)", "PSNR restored (dB)"],
         ["PSNR noisy input (dB)", "PSNR restored (dB)"],
         ["denoising.png", "learning_curve.png"],
     ),
@@ -33,8 +44,8 @@ def test_demo_runs_prints_its_figures_and_writes_valid_pngs(name, tmp_path, caps
     out = tmp_path / "plots"
     assert main(["demo", name, *TINY, "--output", str(out)]) == 0
     stdout = capsys.readouterr().out
-    metric_names, pngs = DEMOS[name]
-    for metric in metric_names:
+    printed, saved, pngs = DEMOS[name]
+    for metric in printed:
         assert f"  {metric} " in stdout
     assert "seed walkthrough" in stdout
     for png in pngs:
@@ -43,20 +54,112 @@ def test_demo_runs_prints_its_figures_and_writes_valid_pngs(name, tmp_path, caps
         assert image.std() > 0  # something was drawn
         assert f"wrote {out / png}" in stdout
     metrics = json.loads((out / "metrics.json").read_text())
-    assert set(metric_names) <= set(metrics)
+    assert set(saved) <= set(metrics)
     assert metrics["epochs"] == 1
-    assert all(np.isfinite(metrics[m]) for m in metric_names)
+    assert all(np.isfinite(metrics[m]) for m in saved)
 
 
-def test_progress_is_a_few_lines_per_epoch_block_when_not_a_terminal(tmp_path, capsys):
-    # capsys' stdout is not a TTY, like CI: short per-epoch lines, no progress bar
-    args = ["demo", "ecg", "--epochs", "3", "--max-rows", "200", "--output", str(tmp_path)]
+@pytest.fixture(scope="module")
+def ecg_run(tmp_path_factory):
+    """One verbose ECG demo run, recording every Keras training and what the search saw."""
+    out = tmp_path_factory.mktemp("ecg")
+    trained, searched = [], []
+    keras_fit, search_fit = keras.Model.fit, GridSearchCV.fit
+
+    def counting_fit(self, *args, **kwargs):
+        trained.append(1)
+        return keras_fit(self, *args, **kwargs)
+
+    def recording_fit(self, X, y=None, **kwargs):
+        searched.append(np.array(X, copy=True))
+        return search_fit(self, X, y, **kwargs)
+
+    stdout = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(stdout):
+        patch.setattr(keras.Model, "fit", counting_fit)
+        patch.setattr(GridSearchCV, "fit", recording_fit)
+        args = ["demo", "ecg", "-v", "--epochs", "2", "--max-rows", "400", "--output", str(out)]
+        assert main(args) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    return {"stdout": stdout.getvalue(), "metrics": metrics, "trained": len(trained),
+            "searched": searched}
+
+
+def test_ecg_metrics_json_has_a_section_per_threshold(ecg_run):
+    metrics = ecg_run["metrics"]
+    assert 0.5 <= metrics["ROC-AUC"] <= 1
+    for section in ("rule", "grid_search"):
+        assert {"accuracy", "precision", "recall", "threshold"} <= set(metrics[section])
+        assert all(0 <= metrics[section][k] <= 1 for k in ("accuracy", "precision", "recall"))
+        assert metrics[section]["threshold"] > 0
+    assert metrics["rule"]["setting"] == "mean + 1 std"
+    assert metrics["grid_search"]["n_settings"] == 16
+    assert "mean squared error per sample point" in metrics["error"]
+
+
+def test_ecg_search_trains_one_network_per_fold_plus_the_refit(ecg_run):
+    # counted independently of the demo: every keras.Model.fit call of the whole run
+    assert ecg_run["trained"] == ecg.N_FOLDS + 1
+    assert ecg_run["metrics"]["grid_search"]["networks_trained"] == ecg.N_FOLDS + 1
+    assert f"{ecg.N_FOLDS + 1} networks trained" in ecg_run["stdout"]
+
+
+def test_ecg_search_sees_the_training_part_only(ecg_run):
+    X_train, X_test, _, _ = ecg.load_split(400)
+    (X_searched,) = ecg_run["searched"]
+    assert ecg_run["metrics"]["grid_search"]["n_samples"] == len(X_train) == len(X_searched)
+    assert np.array_equal(X_searched, X_train)
+    searched_rows = {row.tobytes() for row in X_searched}
+    assert not any(row.tobytes() in searched_rows for row in X_test)
+
+
+def test_ecg_prints_one_line_per_stage_and_epoch_lines_at_verbose(ecg_run):
+    stdout = ecg_run["stdout"]
+    for stage in ("Loading ECG5000", "Searching 16 threshold settings", "Writing plots"):
+        assert stdout.count(stage) == 1
+    assert stdout.count("Epoch 2/2") == ecg.N_FOLDS + 1  # Keras's line, one per network
+    assert "threshold_" in stdout and "mean squared error per sample point" in stdout
+
+
+def test_training_prints_one_line_per_epoch_at_verbose_only(tmp_path, capsys):
+    args = ["demo", "images", "--epochs", "3", "--max-rows", "200", "--output", str(tmp_path)]
     assert main(args) == 0
+    quiet_stdout = capsys.readouterr().out
+    assert "Training the autoencoder (up to 3 epochs) ..." in quiet_stdout
+    assert "Writing plots" in quiet_stdout
+    assert not any(line.strip().startswith("epoch") for line in quiet_stdout.splitlines())
+    assert main([*args, "-v"]) == 0
     stdout = capsys.readouterr().out
     epoch_lines = [line for line in stdout.splitlines() if line.strip().startswith("epoch")]
     assert [line.split()[1] for line in epoch_lines] == ["1/3", "2/3", "3/3"]
     assert all("loss" in line for line in epoch_lines)
     assert "\r" not in stdout and "\x08" not in stdout  # no progress bar redraws
+
+
+def test_denoise_full_flag_parses_for_denoise_only(capsys):
+    parser = _build_parser()
+    assert parser.parse_args(["demo", "denoise", "--full"]).full is True
+    assert parser.parse_args(["demo", "denoise"]).full is False
+    assert main(["demo", "ecg", "--full"]) == 2
+    assert "unrecognized arguments: --full" in capsys.readouterr().err
+    assert main(["demo", "denoise", "-v", "-q"]) == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_denoise_default_is_the_quick_run_and_full_the_recipe(tmp_path, monkeypatch, capsys):
+    assert denoise.make_denoiser(full=True).epochs == denoise.RECIPE["epochs"]
+    assert denoise.make_denoiser(full=False).epochs == denoise.QUICK_EPOCHS
+    assert denoise.make_denoiser(epochs=2, full=False).epochs == 2
+    monkeypatch.setattr(denoise, "QUICK_EPOCHS", 1)
+    monkeypatch.setitem(denoise.RECIPE, "epochs", 2)
+    args = ["demo", "denoise", "--max-rows", "200", "--output", str(tmp_path)]
+    assert main(args) == 0
+    quick = json.loads((tmp_path / "metrics.json").read_text())
+    assert (quick["full"], quick["epochs"]) == (False, 1)
+    assert "--full trains the full recipe" in capsys.readouterr().out
+    assert main([*args, "--full"]) == 0
+    full = json.loads((tmp_path / "metrics.json").read_text())
+    assert (full["full"], full["epochs"]) == (True, 2)
 
 
 def test_quiet_prints_only_the_figures_and_files(tmp_path, capsys):

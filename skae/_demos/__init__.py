@@ -1,7 +1,7 @@
 """One-command walkthroughs behind ``skae demo NAME`` (private).
 
 Each demo is one module with ``HELP`` (a one-line summary) and ``run(ctx) -> dict`` (train,
-print the figures beside the seed's, write PNG plots); :mod:`._common` holds what they
+print the figures beside the original tutorial's, write PNG plots); :mod:`._common` holds what they
 share. Modules are imported only when their demo runs, so ``skae --help`` stays fast.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["DEMOS", "load_demo"]
+__all__ = ["DEMOS", "DEMO_FLAGS", "load_demo"]
 
 #: Demo name -> (module, one-line help). The help is repeated here so that listing the
 #: demos does not import TensorFlow.
@@ -17,6 +17,14 @@ DEMOS = {
     "ecg": ("ecg", "detect abnormal heartbeats in ECG5000 (ReconstructionOutlierDetector)"),
     "images": ("images", "compress MNIST digits to a 64-wide code (AutoencoderTransformer)"),
     "denoise": ("denoise", "remove Gaussian noise from MNIST digits (DenoisingAutoencoder)"),
+}
+
+#: Demo name -> {flag: help} of the on/off options only that demo takes.
+DEMO_FLAGS = {
+    "denoise": {
+        "--full": "train the full recipe (15 epochs, about 5 times as long, about 0.7 "
+                  "dB more) instead of the quick default (3 epochs)",
+    },
 }
 
 

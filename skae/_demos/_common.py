@@ -17,17 +17,12 @@ __all__ = [
     "mean_psnr",
     "new_figure",
     "print_table",
-    "progress_callbacks",
     "save_figure",
     "save_learning_curve",
     "subsample",
     "train",
     "write_metrics",
 ]
-
-#: How many lines a training log may take when stdout is not a terminal.
-_MAX_LOG_LINES = 10
-
 
 class DemoContext:
     """Parsed options of one demo run, and where its output goes."""
@@ -38,6 +33,8 @@ class DemoContext:
         self.random_state: int = args.random_state
         self.max_rows: int | None = args.max_rows
         self.quiet: bool = args.quiet
+        self.verbose: bool = getattr(args, "verbose", False) and not args.quiet
+        self.full: bool = getattr(args, "full", False)
         self.output = Path(args.output if args.output is not None else Path("skae_output") / name)
         self.stream = sys.stdout if stream is None else stream
 
@@ -68,9 +65,14 @@ def add_common_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
         "--max-rows", type=_positive_int, default=None, metavar="N",
         help="use a seeded random subset of at most N rows of the data set (split as usual) "
-             "for a quick run; figures are then not comparable to the seed's",
+             "for a quick run; figures are then not comparable to the full run's",
     )
-    parser.add_argument(
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        "--verbose", "-v", action="store_true",
+        help="also print one line per training epoch",
+    )
+    output.add_argument(
         "--quiet", "-q", action="store_true",
         help="print only the final figures and the files written",
     )
@@ -93,49 +95,29 @@ def subsample(n_rows: int, max_rows: int | None, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n_rows, size=max_rows, replace=False))
 
 
-def progress_callbacks(ctx: DemoContext, label: str) -> tuple[int, list]:
-    """Keras ``verbose`` and callbacks showing training progress on ``ctx.stream``.
+def train(ctx: DemoContext, model, X: np.ndarray, label: str) -> float:
+    """Fit ``model`` on X, saying so on ``ctx.stream``; return the seconds it took.
 
-    A terminal gets Keras's progress bar; a log (CI, a pipe) gets at most about
-    ``_MAX_LOG_LINES`` short lines per training run; ``--quiet`` gets nothing.
+    One line before training; with ``--verbose`` one more per epoch (loss, val_loss).
     """
-    if ctx.quiet:
-        return 0, []
-    if getattr(ctx.stream, "isatty", lambda: False)():
-        ctx.say(f"Training {label} ...")
-        return 1, []
-    return 0, [_epoch_logger(ctx, label)]
-
-
-def train(ctx: DemoContext, model, X: np.ndarray, label: str, *, step: str = "") -> float:
-    """Fit ``model`` on X with progress on ``ctx.stream``; return the seconds it took.
-
-    ``step`` names the pipeline step that is the autoencoder (``""``: ``model`` itself).
-    """
-    verbose, callbacks = progress_callbacks(ctx, label)
-    prefix = f"{step}__" if step else ""
-    model.set_params(**{f"{prefix}verbose": verbose, f"{prefix}callbacks": callbacks or None})
+    ctx.say(f"Training {label} (up to {model.get_params()['epochs']} epochs) ...")
+    model.set_params(verbose=0, callbacks=[_epoch_logger(ctx)] if ctx.verbose else None)
     start = time.perf_counter()
     model.fit(X)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    model.set_params(callbacks=None)  # the logger holds the output stream: not a parameter
+    ctx.say(f"  trained {model.n_iter_} epochs in {seconds:.1f} s.")
+    return seconds
 
 
-def _epoch_logger(ctx: DemoContext, label: str):
+def _epoch_logger(ctx: DemoContext):
     import keras
 
     class _EpochLog(keras.callbacks.Callback):
-        """One line every few epochs: epoch, loss and val_loss."""
-
-        def on_train_begin(self, logs=None):
-            self._epochs = int(self.params.get("epochs") or 1)
-            self._every = max(1, -(-self._epochs // _MAX_LOG_LINES))
-            ctx.say(f"Training {label} (up to {self._epochs} epochs) ...")
+        """One line per epoch: epoch, loss and val_loss."""
 
         def on_epoch_end(self, epoch, logs=None):
-            done = epoch + 1
-            if done % self._every and done != self._epochs:
-                return
-            parts = [f"  epoch {done:>3}/{self._epochs}"]
+            parts = [f"  epoch {epoch + 1:>3}/{self.params.get('epochs')}"]
             for key in ("loss", "val_loss"):
                 if logs and key in logs:
                     parts.append(f"{key} {float(logs[key]):.4g}")
@@ -145,14 +127,18 @@ def _epoch_logger(ctx: DemoContext, label: str):
 
 
 def print_table(
-    ctx: DemoContext, title: str, rows: Sequence[tuple[str, float, str]], *, digits: int = 4
+    ctx: DemoContext, title: str, rows: Sequence[tuple[str, Any, str]], *, digits: int = 4,
+    columns: Sequence[str] = ("skae",),
 ) -> None:
-    """Print ``(metric, value, seed reference)`` rows as an aligned table."""
+    """Print ``(metric, value or tuple of values, seed reference)`` rows as a table."""
     width = max(len(name) for name, _, _ in rows)
     ctx.result(title)
-    ctx.result(f"  {'metric':<{width}}  {'skae':>9}  seed walkthrough")
-    for name, value, reference in rows:
-        ctx.result(f"  {name:<{width}}  {value:>9.{digits}f}  {reference}")
+    header = "  ".join(f"{column:>9}" for column in columns)
+    ctx.result(f"  {'metric':<{width}}  {header}  original tutorial")
+    for name, values, reference in rows:
+        values = values if isinstance(values, tuple) else (values,)
+        cells = "  ".join(f"{value:>9.{digits}f}" for value in values)
+        ctx.result(f"  {name:<{width}}  {cells}  {reference}")
 
 
 def mean_psnr(clean: np.ndarray, images: np.ndarray, data_range: float = 1.0) -> float:

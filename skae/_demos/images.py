@@ -1,8 +1,8 @@
-"""``skae demo images``: MNIST digits through a 64-wide code, the seed's first walkthrough.
+"""``skae demo images``: MNIST digits through a 64-wide code, the tutorial's first walkthrough.
 
-Protocol of BENCHMARKS.md section 2: the bundled MNIST test set (pixels already in [0, 1]);
+Protocol: the bundled MNIST test set (pixels already in [0, 1]);
 the first 8000 images train, the last 2000 test. The figure is the test reconstruction MSE,
-beside PCA with the same 64 components and the seed's dense autoencoder.
+beside PCA with the same 64 components and the original tutorial's dense autoencoder.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ RECIPE = {
     "batch_size": 64,
 }
 
-#: The seed walkthrough's figure (BENCHMARKS.md section 2, 3 seeds).
+#: The original tutorial recipe's figure (3 seeds).
 SEED_MSE = "0.0075-0.0078 (seed dense AE); PCA(64) measured 0.0094"
 
 N_TRAIN = 8000
@@ -85,12 +85,12 @@ def pca_mse(X_train: np.ndarray, X_test: np.ndarray, n_components: int = 64) -> 
 
 def run(ctx: DemoContext) -> dict[str, float]:
     """Train, evaluate beside PCA(64), print the figures and write the plots."""
+    ctx.say("Loading MNIST ...")
     X_train, X_test = load_split(ctx.max_rows)
-    ctx.say(f"MNIST: {len(X_train)} training and {len(X_test)} test images of 28x28 pixels.")
+    ctx.say(f"  {len(X_train)} training and {len(X_test)} test images of 28x28 pixels.")
     autoencoder = make_autoencoder(ctx.random_state, ctx.epochs)
     ctx.say(f"Estimator: {autoencoder!r}")
     fit_seconds = train(ctx, autoencoder, X_train, "the autoencoder")
-    ctx.say(f"Trained {autoencoder.n_iter_} epochs in {fit_seconds:.1f} s.")
 
     metrics = {**evaluate(autoencoder, X_test), "PCA(64) test MSE": pca_mse(X_train, X_test)}
     print_table(
@@ -101,6 +101,7 @@ def run(ctx: DemoContext) -> dict[str, float]:
         ],
         digits=5,
     )
+    ctx.say("Writing plots ...")
     _plot(ctx, autoencoder, X_test)
     write_metrics(ctx, {**metrics, "epochs": autoencoder.n_iter_, "fit_seconds": fit_seconds})
     return metrics
