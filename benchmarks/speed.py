@@ -288,7 +288,7 @@ def _compared_calls(det, ae, X, X32) -> dict:
     }
 
 
-def compare(base_path: str, quick: bool) -> None:
+def compare(base_path: str, quick: bool, sizes: list[int] | None = None) -> None:
     """Throughput of this checkout and of the one at ``base_path``, interleaved.
 
     Every repeat times ``Model.predict`` and then each method on both checkouts, one
@@ -299,7 +299,8 @@ def compare(base_path: str, quick: bool) -> None:
     """
     _header(f"2b. throughput ratios vs Model.predict, this checkout vs {base_path}")
     rng = np.random.default_rng(1)
-    sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+    if sizes is None:
+        sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     X_all = rng.standard_normal((sizes[-1], N_FEATURES))
     versions = {"base": _fitted_pair(_load_package(base_path), X_all[:5000]),
                 "new": _fitted_pair(sys.modules["skae"], X_all[:5000])}
@@ -435,6 +436,10 @@ def main() -> None:
         help="also compare throughput with the skae package of another checkout at PATH, "
         "interleaved in this process (e.g. a git worktree of an older commit)",
     )
+    parser.add_argument(
+        "--rows", type=int, nargs="+", default=None,
+        help="numbers of rows compared with --base (default: 10^4, 10^5, 10^6)",
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     print(f"tensorflow {tf.__version__}, keras {keras.__version__}, numpy {np.__version__}, "
@@ -445,7 +450,7 @@ def main() -> None:
         if args.only in (None, name):
             section(args.quick)
     if args.base is not None:
-        compare(args.base, args.quick)
+        compare(args.base, args.quick, args.rows)
 
 
 if __name__ == "__main__":
