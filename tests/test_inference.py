@@ -377,8 +377,22 @@ def test_multi_chunk_passes_run_ahead_in_one_worker_thread_and_release_it(monkey
 
     out = apply_batched(fn, X, 8, check_finite=True, dtype=np.float64)
     assert np.array_equal(out, np.sin(X) * 3)  # the very same values, in order
-    assert len(threads) == 1 and next(iter(threads)).startswith("skae-forward")
+    workers = threads - {threading.current_thread().name}  # the first chunk runs here
+    assert len(workers) == 1 and next(iter(workers)).startswith("skae-forward")
     assert not _forward_threads()  # joined before returning
+
+
+def test_narrow_results_stay_in_the_callers_thread(monkeypatch):
+    monkeypatch.setattr(_inference, "MAX_CHUNK_ROWS", 7)
+    threads = set()
+
+    def fn(rows):
+        threads.add(threading.current_thread().name)
+        return rows.sum(axis=1)
+
+    out = apply_batched(fn, np.ones((40, 3)), 8)
+    assert threads == {threading.current_thread().name}
+    assert_allclose(out, np.full(40, 3.0))
 
 
 def test_pipeline_holds_a_bounded_number_of_chunk_results(monkeypatch):
