@@ -14,13 +14,16 @@ Usage::
 
     python benchmarks/speed.py            # full run (~20 min on a loaded 2-core machine)
     python benchmarks/speed.py --quick    # smaller sizes, fewer repeats and fits
+    python benchmarks/speed.py --only compare --base /tmp/old   # vs another checkout
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import os
+import sys
 import threading
 import time
 import tracemalloc
@@ -251,6 +254,83 @@ def _extra_memory(det, X) -> None:
           f"(result {out_mb / 10:.1f} MiB): the extra memory does not grow with n_samples")
 
 
+def _load_package(path: str, name: str = "skae_base"):
+    """Import the ``skae`` package found at ``path`` (another checkout) under ``name``."""
+    init = os.path.join(path, "skae", "__init__.py")
+    spec = importlib.util.spec_from_file_location(
+        name, init, submodule_search_locations=[os.path.dirname(init)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _fitted_pair(package, X) -> tuple:
+    """A detector and a transformer of ``package`` fitted on X, as the other sections."""
+    det = package.ReconstructionOutlierDetector(epochs=2, random_state=0).fit(X)
+    ae = package.AutoencoderTransformer(epochs=2, random_state=0).fit(X)
+    return det, ae
+
+
+_COMPARED = ("score f64", "score f32", "reconstruct f64", "reconstruct f32", "transform f64",
+             "transform f32")
+
+
+def _compared_calls(det, ae, X, X32) -> dict:
+    return {
+        "score f64": partial(det.score_samples, X),
+        "score f32": partial(det.score_samples, X32),
+        "reconstruct f64": partial(det.reconstruct, X),
+        "reconstruct f32": partial(det.reconstruct, X32),
+        "transform f64": partial(ae.transform, X),
+        "transform f32": partial(ae.transform, X32),
+    }
+
+
+def compare(base_path: str, quick: bool, sizes: list[int] | None = None) -> None:
+    """Throughput of this checkout and of the one at ``base_path``, interleaved.
+
+    Every repeat times ``Model.predict`` and then each method on both checkouts, one
+    right after the other (which goes first alternates), and keeps the ratio of each to
+    the ``Model.predict`` of the same repeat: the load of a shared machine moves all of a
+    repeat's figures together, so medians of these ratios are steadier than ratios of
+    medians.
+    """
+    _header(f"2b. throughput ratios vs Model.predict, this checkout vs {base_path}")
+    rng = np.random.default_rng(1)
+    if sizes is None:
+        sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
+    X_all = rng.standard_normal((sizes[-1], N_FEATURES))
+    versions = {"base": _fitted_pair(_load_package(base_path), X_all[:5000]),
+                "new": _fitted_pair(sys.modules["skae"], X_all[:5000])}
+    model = versions["new"][0].model_
+    print(f"detector/transformer networks Dense {_widths(model)}; Model.predict(batch_size="
+          "8192) on float32; cells: median over repeats of t(Model.predict) / t(method) "
+          "timed in the same repeat (>= 1: no slower than Model.predict)")
+    print(f"{'rows':>9s} {'method':16s} {'base':>7s} {'new':>7s} {'new/base':>9s}")
+    for n in sizes:
+        X, X32 = X_all[:n], X_all[:n].astype(np.float32)
+        calls = {v: _compared_calls(*pair, X, X32) for v, pair in versions.items()}
+        keras_call = partial(model.predict, X32, batch_size=8192, verbose=0)
+        repeats = 3 if n >= 1_000_000 else (3 if quick else 7)
+        ratios = {(v, m): [] for v in calls for m in _COMPARED}
+        for r in range(repeats + 1):  # the first round warms up
+            start = time.perf_counter()
+            keras_call()
+            t_keras = time.perf_counter() - start
+            for method in _COMPARED:
+                for v in (("base", "new") if r % 2 else ("new", "base")):
+                    start = time.perf_counter()
+                    calls[v][method]()
+                    if r:
+                        ratios[v, method].append(t_keras / (time.perf_counter() - start))
+        for method in _COMPARED:
+            b, w = (float(np.median(ratios[v, method])) for v in ("base", "new"))
+            print(f"{n:9d} {method:16s} {b:6.2f}x {w:6.2f}x {w / b:8.2f}x", flush=True)
+        del calls, X32
+
+
 # ---------------------------------------------------------------------------- 3. fit
 def _raw_dense_autoencoder(n_in, hidden, n_components, seed) -> keras.Model:
     """The dense architecture skae builds (relu hidden layers, linear code and output),
@@ -348,8 +428,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller, faster run")
     parser.add_argument(
-        "--only", choices=["latency", "throughput", "fit", "many"], default=None,
+        "--only", choices=["latency", "throughput", "fit", "many", "compare"], default=None,
         help="run one section only",
+    )
+    parser.add_argument(
+        "--base", default=None, metavar="PATH",
+        help="also compare throughput with the skae package of another checkout at PATH, "
+        "interleaved in this process (e.g. a git worktree of an older commit)",
+    )
+    parser.add_argument(
+        "--rows", type=int, nargs="+", default=None,
+        help="numbers of rows compared with --base (default: 10^4, 10^5, 10^6)",
     )
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -360,6 +449,8 @@ def main() -> None:
     for name, section in sections.items():
         if args.only in (None, name):
             section(args.quick)
+    if args.base is not None:
+        compare(args.base, args.quick, args.rows)
 
 
 if __name__ == "__main__":

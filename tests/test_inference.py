@@ -362,6 +362,93 @@ def test_overflowing_network_output_is_a_clear_error(fitted, X, method):
         del engines.run
 
 
+def _forward_threads() -> list:
+    return [t for t in threading.enumerate() if t.name.startswith("skae-forward")]
+
+
+def test_multi_chunk_passes_run_ahead_in_one_worker_thread_and_release_it(monkeypatch):
+    monkeypatch.setattr(_inference, "MAX_CHUNK_ROWS", 7)
+    X = np.random.default_rng(3).normal(size=(40, 3))
+    threads = set()
+
+    def fn(rows):
+        threads.add(threading.current_thread().name)
+        return np.sin(rows) * 3
+
+    out = apply_batched(fn, X, 8, check_finite=True, dtype=np.float64)
+    assert np.array_equal(out, np.sin(X) * 3)  # the very same values, in order
+    workers = threads - {threading.current_thread().name}  # the first chunk runs here
+    assert len(workers) == 1 and next(iter(workers)).startswith("skae-forward")
+    assert not _forward_threads()  # joined before returning
+
+
+def test_narrow_results_stay_in_the_callers_thread(monkeypatch):
+    monkeypatch.setattr(_inference, "MAX_CHUNK_ROWS", 7)
+    threads = set()
+
+    def fn(rows):
+        threads.add(threading.current_thread().name)
+        return rows.sum(axis=1)
+
+    out = apply_batched(fn, np.ones((40, 3)), 8)
+    assert threads == {threading.current_thread().name}
+    assert_allclose(out, np.full(40, 3.0))
+
+
+def test_pipeline_holds_a_bounded_number_of_chunk_results(monkeypatch):
+    import weakref
+
+    monkeypatch.setattr(_inference, "MAX_CHUNK_ROWS", 2)
+    alive, most = [], []
+
+    def fn(rows):
+        most.append(sum(ref() is not None for ref in alive))
+        result = rows + 1.0
+        alive.append(weakref.ref(result))
+        return result
+
+    out = apply_batched(fn, np.zeros((40, 2)), 8)
+    assert len(alive) == 20 and np.array_equal(out, np.ones((40, 2)))
+    # while the worker computes a chunk, only the chunks already queued before it live
+    assert max(most) <= _inference.PIPELINE_DEPTH
+
+
+def test_an_error_in_a_chunk_propagates_and_releases_the_worker(monkeypatch):
+    monkeypatch.setattr(_inference, "MAX_CHUNK_ROWS", 5)
+    calls = []
+
+    def fn(rows):
+        calls.append(len(rows))
+        if len(calls) == 3:
+            raise RuntimeError("chunk three failed")
+        return rows.copy()
+
+    with pytest.raises(RuntimeError, match="chunk three failed"):
+        apply_batched(fn, np.ones((50, 2)), 8)
+    assert not _forward_threads()
+    assert len(calls) <= 3 + _inference.PIPELINE_DEPTH  # queued chunks are cancelled
+
+
+def test_an_overflow_in_a_later_chunk_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(_inference, "MAX_CHUNK_ROWS", 4)
+    X = np.ones((20, 2))
+    X[13, 1] = np.inf
+    with pytest.raises(ValueError, match="not finite"):
+        apply_batched(lambda rows: rows * 2, X, 8, check_finite=True)
+    assert not _forward_threads()
+
+
+def test_large_reconstruct_equals_its_chunks_one_by_one(fitted):
+    est = fitted["detector"]
+    X_big = np.random.default_rng(4).normal(size=(3 * _inference.MAX_CHUNK_ROWS + 5, 6))
+    whole = est.reconstruct(X_big)
+    step = _inference.MAX_CHUNK_ROWS
+    parts = [est.reconstruct(X_big[i : i + step]) for i in range(0, len(X_big), step)]
+    assert whole.dtype == np.float64
+    assert np.array_equal(whole, np.concatenate(parts))
+    assert not _forward_threads()
+
+
 def test_chunk_rows_capped_whatever_working_memory(monkeypatch):
     monkeypatch.setattr(_inference, "MAX_CHUNK_ROWS", 7)
     calls = []
