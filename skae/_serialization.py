@@ -60,6 +60,19 @@ def _object_configs(config):
             yield from _object_configs(value)
 
 
+def _strings(config):
+    """Every string value in a Keras config (Keras resolves names such as
+    ``"kernel_initializer": "package>Name"`` through the registry too)."""
+    if isinstance(config, str):
+        yield config
+    elif isinstance(config, dict):
+        for value in config.values():
+            yield from _strings(value)
+    elif isinstance(config, list):
+        for value in config:
+            yield from _strings(value)
+
+
 def _registered_by_user(name) -> bool:
     """A name the process registered, globally or in a custom object scope."""
     if not isinstance(name, str):
@@ -102,6 +115,12 @@ def check_keras_classes_only(data: bytes) -> None:
                 f"The network uses the class {obj.get('registered_name') or obj['class_name']!r}"
                 f" (module {obj.get('module')!r}), which is not one of Keras's own; it was "
                 "refused because custom objects are not allowed."
+            )
+    for name in _strings(config):
+        if _registered_by_user(name):
+            raise ValueError(
+                f"The network names the registered object {name!r}, which is not one of "
+                "Keras's own; it was refused because custom objects are not allowed."
             )
 
 

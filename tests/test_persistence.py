@@ -425,7 +425,20 @@ _SpyDense.__name__ = _SpyDense.__qualname__ = "Dense"
 keras.saving.register_keras_serializable(package="skae_test")(_SpyDense)
 
 
-def _naming_spy(network: bytes) -> bytes:
+class _SpyInit(keras.initializers.Initializer):
+    """A registered initializer: Keras builds it when a file names it by a plain string."""
+
+    def __init__(self):
+        _BUILT.append("spy_init")
+
+    def __call__(self, shape, dtype=None):
+        return keras.ops.zeros(shape, dtype=dtype)
+
+
+keras.saving.register_keras_serializable(package="skae_test", name="SpyInit")(_SpyInit)
+
+
+def _naming_spy(network: bytes, *, by_string: bool = False) -> bytes:
     """``network`` with its first Dense layer turned into the registered ``_SpyDense``."""
     with zipfile.ZipFile(io.BytesIO(network)) as zf:
         members = {name: zf.read(name) for name in zf.namelist()}
@@ -441,7 +454,10 @@ def _naming_spy(network: bytes) -> bytes:
         return None
 
     dense = first_dense(config)
-    dense.update(module=None, registered_name="skae_test>Dense")
+    if by_string:  # the class named only by a string value, never as a ``class_name``
+        dense["config"]["kernel_initializer"] = "skae_test>SpyInit"
+    else:
+        dense.update(module=None, registered_name="skae_test>Dense")
     text = json.dumps(config)
     members["config.json"] = text.encode("utf-8")
     return _archive(members).getvalue()
@@ -461,6 +477,13 @@ def test_registered_custom_classes_load_only_when_allowed(fitted):
     np.testing.assert_allclose(loaded.transform(X), est.transform(X), rtol=1e-5, atol=1e-6)
     plain = load(_archive(members), allow_custom_objects=False)  # Keras's classes only
     np.testing.assert_array_equal(plain.transform(X), est.transform(X))
+    by_string = {**members, "model.keras": _naming_spy(members["model.keras"], by_string=True)}
+    _BUILT.clear()
+    with pytest.raises(ValueError, match="registered object 'skae_test>SpyInit'"):
+        load(_archive(by_string), allow_custom_objects=False)
+    assert _BUILT == []  # a plain string naming a registered class is refused too
+    load(_archive(by_string))  # allowed: Keras resolves the string and builds the class
+    assert "spy_init" in _BUILT
 
 
 # ---------------------------------------------------------------------- declarations
