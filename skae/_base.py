@@ -40,7 +40,7 @@ from ._training import TrainingDiverged, auto_batch_size, auto_epochs, train_net
 __all__ = ["_BaseAutoencoder", "_store_params"]
 
 # Keys of the per-fit state that are rebuilt rather than pickled.
-_TRANSIENT = ("encoder_", "decoder_", "_passes", "_fit_callbacks", "_predict_callbacks")
+_TRANSIENT = ("encoder_", "decoder_", "_passes", "_fit_callbacks")
 
 
 def _store_params(estimator, arguments: dict) -> None:

@@ -170,15 +170,17 @@ class _ScikerasConventions(BaseEstimator):
         return super().set_params(**rest) if rest else self
 
     def _initialize_callbacks(self) -> None:
-        """Build ``callbacks`` (classes get their ``callbacks__`` arguments) for this fit."""
+        """Build ``callbacks`` and ``fit__callbacks`` (classes get their ``callbacks__`` or
+        ``fit__callbacks__`` arguments) for this fit, as scikeras does."""
         params = self.get_params()
-        callbacks = params.get("callbacks")
-        if callbacks is None:
-            self._fit_callbacks = []
-        else:
-            routed = route_params(params, destination="callbacks", pass_filter=set())
-            self._fit_callbacks = _as_callback_list(unflatten_params(callbacks, routed))
-        self._predict_callbacks = list(self._fit_callbacks)
+
+        def initialize(destination: str) -> list:
+            if params.get(destination) is None:
+                return []
+            routed = route_params(params, destination=destination, pass_filter=set())
+            return _as_callback_list(unflatten_params(params[destination], routed))
+
+        self._fit_callbacks = initialize("callbacks") + initialize("fit__callbacks")
 
     def _model_builder(self):
         """``model`` as a function: a pre-built ``keras.Model`` is returned as it is."""

@@ -139,6 +139,24 @@ def test_routed_callback_parameters_build_the_callback(data):
     assert Remember.made == ["routed"]
 
 
+def test_fit_callbacks_are_used_alongside_callbacks(data):
+    class Epochs(keras.callbacks.Callback):
+        def __init__(self, label="plain"):
+            super().__init__()
+            self.label, self.seen = label, []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen.append(epoch)
+
+    mine, both = Epochs(), Epochs()
+    est = AutoencoderTransformer(**fast(fit__callbacks=[mine], callbacks=[both])).fit(data)
+    assert mine.seen == both.seen == list(range(est.n_iter_)) and est.n_iter_ > 0
+    routed = AutoencoderTransformer(**fast(fit__callbacks=Epochs,
+                                           fit__callbacks__label="routed"))
+    routed._initialize_callbacks()
+    assert [cb.label for cb in routed._fit_callbacks] == ["routed"]
+
+
 def test_warm_start_and_partial_fit_continue_training(data):
     est = AutoencoderTransformer(**{**FAST, "early_stopping": False, "warm_start": True})
     est.fit(data)
