@@ -33,6 +33,7 @@ from ._serialization import (
     network_from_bytes,
     network_to_bytes,
     restore_network_state,
+    same_compile_settings,
     snapshot_network_state,
 )
 from ._training import TrainingDiverged, auto_batch_size, auto_epochs, train_network
@@ -271,17 +272,16 @@ class _BaseAutoencoder(_ScikerasConventions):
     def _continued_network(self) -> keras.Model:
         """The fitted network to train further, compiled with the current parameters.
 
-        A changed ``optimizer`` or ``learning_rate`` (or routed ``optimizer__`` settings)
-        gets a copy of the network with those settings and a fresh optimizer; unchanged
-        ones keep the optimizer state. A user's ``model`` keeps its own compile settings.
+        Changed compile settings (``optimizer``, ``learning_rate``, ``loss``, ``metrics`` or
+        routed ``optimizer__``, ``loss__``, ``metrics__``, ``compile__`` ones) get a copy of
+        the network compiled with them and a fresh optimizer; unchanged ones keep the
+        optimizer state. A user's ``model`` keeps its own compile settings.
         """
         network = self.model_
         if self.model is not None or network.optimizer is None:
             return network
         wanted = self._compile_kwargs()
-        current = network.optimizer
-        if (type(current) is type(wanted["optimizer"])
-                and current.get_config() == wanted["optimizer"].get_config()):
+        if same_compile_settings(network, wanted):
             return network
         return copy_network(network, compile_kwargs=wanted)
 

@@ -249,6 +249,19 @@ def test_warm_start_with_unchanged_settings_keeps_the_optimizer_state():
     assert int(optimizer.iterations) == steps * 2 + steps // PARAMS["epochs"]
 
 
+def test_warm_start_compiles_with_a_changed_loss_and_metrics():
+    est = AutoencoderTransformer(**PARAMS, warm_start=True).fit(_data())
+    est.set_params(loss="mae").fit(_data())
+    assert est.model_.loss is keras.losses.get("mae")
+    est.set_params(metrics=["mse"]).fit(_data())
+    assert len(est.history_["mean_squared_error"]) == PARAMS["epochs"]  # this fit's only
+    est.set_params(loss=keras.losses.Huber, loss__delta=0.5).fit(_data())
+    assert isinstance(est.model_.loss, keras.losses.Huber)
+    assert est.model_.loss._fn_kwargs["delta"] == 0.5  # (Keras's get_config omits it)
+    est.set_params(loss__delta=0.25).fit(_data())
+    assert est.model_.loss._fn_kwargs["delta"] == 0.25
+
+
 def test_failed_warm_start_with_new_settings_leaves_the_old_network():
     est = AutoencoderTransformer(**PARAMS, warm_start=True).fit(_data())
     network, weights = est.model_, [w.copy() for w in est.model_.get_weights()]
