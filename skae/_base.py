@@ -128,6 +128,10 @@ class _BaseAutoencoder(_ScikerasConventions):
     _saved_attributes = ("n_features_in_", "feature_names_in_", "history_", "n_iter_")
     #: Of ``_saved_attributes``, those a fitted estimator may lack.
     _optional_attributes = ("feature_names_in_",)
+    #: Of ``_saved_attributes``, those that are None or a finite float vector of shape
+    #: ``(n_features_in_,)``, mapped to whether its entries must be > 0 (``skae.load``
+    #: checks them; the detector's scaling vectors).
+    _saved_feature_vectors = {"center_": False, "scale_": True, "feature_error_scale_": True}
     #: ``batch_size="auto"`` as ``(divisor, low, high)`` of :func:`skae._training.auto_batch_size`:
     #: ``min(128, n_samples)`` here.
     _auto_batch = (1, 1, 128)

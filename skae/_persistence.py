@@ -414,6 +414,13 @@ def _check_fitted(estimator) -> None:
         value = vars(estimator).get(attr)
         if not _finite_numbers(value):
             raise _corrupt(_META, f"{attr}={value!r} is not finite")
+    for attr, positive in getattr(cls, "_saved_feature_vectors", {}).items():
+        value = vars(estimator).get(attr)
+        if attr in cls._saved_attributes and value is not None and not (
+                isinstance(value, np.ndarray) and value.dtype.kind == "f"
+                and value.shape == (n,) and (not positive or bool((value > 0).all()))):
+            raise _corrupt(_META, f"{attr} is not a finite{' positive' if positive else ''}"
+                                  f" float vector of shape ({n},)")
 
 
 def load(file, *, allow_custom_objects: bool = True):

@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 import skae
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector, load
+from skae._persistence import _encode
 from skae._serialization import network_to_bytes
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -350,6 +351,32 @@ def test_tampered_meta_is_refused_clearly(fitted, edit, match):
     tampered = _with_meta(_saved(fitted[ReconstructionOutlierDetector]), edit)
     with pytest.raises(ValueError, match=match):
         load(tampered)
+
+
+@pytest.fixture(scope="module")
+def scaled_detector():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return ReconstructionOutlierDetector(
+            **PARAMS, scaling="robust", error_normalization=True).fit(_data())
+
+
+@pytest.mark.parametrize("attr", ["center_", "scale_", "feature_error_scale_"])
+@pytest.mark.parametrize("change", ["shape", "sign", "type"])
+def test_tampered_scaling_vectors_are_refused(scaled_detector, attr, change):
+    est = scaled_detector
+    assert getattr(est, attr) is not None
+
+    def edit(meta):
+        vector = np.asarray(getattr(est, attr), dtype=float)
+        value = {"shape": vector[:-1], "sign": -np.abs(vector) - 1.0,
+                 "type": vector.astype(np.int64)}[change]
+        if change == "sign" and attr == "center_":
+            value = np.full(vector.shape, np.nan)  # any sign is fine for a center
+        meta["attributes"][attr] = _encode(value, attr)
+
+    with pytest.raises(ValueError, match=f"{attr}.*(float vector|not finite)"):
+        load(_with_meta(_saved(est), edit))
 
 
 def test_file_from_another_skae_version_warns_and_loads(fitted):
