@@ -72,6 +72,17 @@ def test_conv1d_with_channels_and_a_dense_code(Est):
         assert est.transform(X).shape == (30, 5)
 
 
+@pytest.mark.parametrize("architecture, input_shape", [("conv1d", None), ("conv2d", (4, 4))])
+def test_conv_code_layer_uses_the_estimators_code_activation(architecture, input_shape):
+    X = np.random.default_rng(0).uniform(size=(20, 16))
+    params = fast(architecture=architecture, input_shape=input_shape, hidden_layer_sizes=(4,),
+                  n_components=3, activation="tanh")
+    detector = ReconstructionOutlierDetector(**params).fit(X)
+    assert detector.encoder_.get_layer("code").get_config()["activation"] == "tanh"
+    transformer = AutoencoderTransformer(**params).fit(X)
+    assert transformer.encoder_.get_layer("code").get_config()["activation"] == "linear"
+
+
 def test_conv1d_training_reduces_the_error_on_sines():
     X = _sines(200, 32)
     params = fast(architecture="conv1d", hidden_layer_sizes=(8, 4), n_components=8,
