@@ -51,8 +51,6 @@ def _store_params(estimator, arguments: dict) -> None:
     arguments.pop("__class__", None)
     vars(estimator).update(arguments)
     vars(estimator).update(routed)
-    if routed:
-        estimator._user_params = set(routed)
 
 
 def _check_float32_range(X: np.ndarray, what: str = "X") -> None:
@@ -643,6 +641,8 @@ class _CodeMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
             out = self._passes.decode(codes)
             _check_float32_range(out, "The decoded rows")
         except ValueError as exc:
+            if "overflow" not in str(exc) and "float32" not in str(exc):
+                raise  # not an overflow: decode's own error, as it is
             raise ValueError(
                 "The decoded rows overflow the float32 range the network computes in: these "
                 "codes lie far outside the range that transform produces. Pass codes from "

@@ -163,7 +163,7 @@ class _ScikerasConventions(BaseEstimator):
         self : estimator instance
         """
         routed = {k: v for k, v in params.items() if "__" in k and k.split("__")[0] in
-                  ROUTING_PREFIXES}
+                  self._routing_prefixes}
         for key, value in routed.items():
             setattr(self, key, value)
         rest = {k: v for k, v in params.items() if k not in routed}

@@ -364,7 +364,7 @@ def _check_header(meta, network: bytes | None):
 def _unknown_params(cls, names) -> list:
     """Names that are neither ``__init__`` parameters nor scikeras-routed ones."""
     known = set(cls().get_params(deep=False))
-    prefixes = {*cls._routing_prefixes, "callbacks"}
+    prefixes = cls._routing_prefixes
     return [
         key for key in names
         if key not in known and not (key.isidentifier() and not key.startswith("_") and any(

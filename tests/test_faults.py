@@ -285,3 +285,12 @@ def test_inverse_transform_of_overflowing_codes_is_a_clear_error(fitted_ae, magn
         with pytest.raises(ValueError, match="float32 range"):
             fitted_ae.inverse_transform(codes[1:].astype(np.float32))
     fitted_ae.inverse_transform(codes[:1])  # ordinary codes still decode
+
+
+def test_inverse_transform_reports_other_decoding_errors_as_they_are(fitted_ae, monkeypatch):
+    def broken(codes):
+        raise ValueError("a decoding error of its own")
+
+    monkeypatch.setattr(fitted_ae._passes, "decode", broken)
+    with pytest.raises(ValueError, match="^a decoding error of its own$"):
+        fitted_ae.inverse_transform(fitted_ae.transform(_data(2)))
