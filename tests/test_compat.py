@@ -44,13 +44,18 @@ print("unchanged")
 """
 
 
-def test_skae_leaves_keras_classes_alone_and_never_imports_scikeras():
-    # the classes of another package are that package's: skae must not patch them
+def _run_python(code: str, expected: str) -> None:
+    """Run ``code`` in a fresh interpreter; it must succeed and print ``expected``."""
     result = subprocess.run(
-        [sys.executable, "-c", _SNAPSHOT], capture_output=True, text=True, timeout=300,
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
-    assert result.returncode == 0 and "unchanged" in result.stdout, result.stderr[-2000:]
+    assert result.returncode == 0 and expected in result.stdout, result.stderr[-2000:]
+
+
+def test_skae_leaves_keras_classes_alone_and_never_imports_scikeras():
+    # the classes of another package are that package's: skae must not patch them
+    _run_python(_SNAPSHOT, "unchanged")
 
 
 def test_estimators_are_not_scikeras_wrappers():
@@ -135,11 +140,7 @@ print("agree")
 
 def test_vendored_functions_agree_with_scikeras():
     # in a subprocess: importing scikeras patches keras's classes for the whole process
-    result = subprocess.run(
-        [sys.executable, "-c", _AGREEMENT], capture_output=True, text=True, timeout=300,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
-    assert result.returncode == 0 and "agree" in result.stdout, result.stderr[-2000:]
+    _run_python(_AGREEMENT, "agree")
 
 
 def test_routed_parameters_in_get_and_set_params():
