@@ -37,6 +37,7 @@ from ._serialization import (
     network_from_bytes,
     network_to_bytes,
     restore_network_state,
+    same_compile_settings,
     snapshot_network_state,
 )
 from ._training import TrainingDiverged, auto_batch_size, auto_epochs, train_network
@@ -45,7 +46,7 @@ from ._warnings import warn
 __all__ = ["_BaseAutoencoder", "_store_params"]
 
 # Keys of the per-fit state that are rebuilt rather than pickled.
-_TRANSIENT = ("encoder_", "decoder_", "_passes", "_fit_callbacks", "_predict_callbacks")
+_TRANSIENT = ("encoder_", "decoder_", "_passes", "_fit_callbacks")
 
 
 def _store_params(estimator, arguments: dict) -> None:
@@ -59,8 +60,6 @@ def _store_params(estimator, arguments: dict) -> None:
     check_kwargs(type(estimator), routed)
     vars(estimator).update(arguments)
     vars(estimator).update(routed)
-    if routed:
-        estimator._user_params = set(routed)
 
 
 def _check_float32_range(X: np.ndarray, what: str = "X") -> None:
@@ -137,6 +136,10 @@ class _BaseAutoencoder(_ScikerasConventions):
     _saved_attributes = ("n_features_in_", "feature_names_in_", "history_", "n_iter_")
     #: Of ``_saved_attributes``, those a fitted estimator may lack.
     _optional_attributes = ("feature_names_in_",)
+    #: Of ``_saved_attributes``, those that are None or a finite float vector of shape
+    #: ``(n_features_in_,)``, mapped to whether its entries must be > 0 (``skae.load``
+    #: checks them; the detector's scaling vectors).
+    _saved_feature_vectors = {"center_": False, "scale_": True, "feature_error_scale_": True}
     #: ``batch_size="auto"`` as ``(divisor, low, high)`` of :func:`skae._training.auto_batch_size`:
     #: ``min(128, n_samples)`` here.
     _auto_batch = (1, 1, 128)
@@ -339,17 +342,16 @@ class _BaseAutoencoder(_ScikerasConventions):
     def _continued_network(self) -> keras.Model:
         """The fitted network to train further, compiled with the current parameters.
 
-        A changed ``optimizer`` or ``learning_rate`` (or routed ``optimizer__`` settings)
-        gets a copy of the network with those settings and a fresh optimizer; unchanged
-        ones keep the optimizer state. A user's ``model`` keeps its own compile settings.
+        Changed compile settings (``optimizer``, ``learning_rate``, ``loss``, ``metrics`` or
+        routed ``optimizer__``, ``loss__``, ``metrics__``, ``compile__`` ones) get a copy of
+        the network compiled with them and a fresh optimizer; unchanged ones keep the
+        optimizer state. A user's ``model`` keeps its own compile settings.
         """
         network = self.model_
         if self.model is not None or network.optimizer is None:
             return network
         wanted = self._compile_kwargs()
-        current = network.optimizer
-        if (type(current) is type(wanted["optimizer"])
-                and current.get_config() == wanted["optimizer"].get_config()):
+        if same_compile_settings(network, wanted):
             return network
         return copy_network(network, compile_kwargs=wanted)
 
@@ -691,6 +693,8 @@ class _CodeMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
             out = self._passes.decode(codes)
             _check_float32_range(out, "The decoded rows")
         except ValueError as exc:
+            if "overflow" not in str(exc) and "float32" not in str(exc):
+                raise  # not an overflow: decode's own error, as it is
             raise ValueError(
                 "The decoded rows overflow the float32 range the network computes in: these "
                 "codes lie far outside the range that transform produces. Pass codes from "

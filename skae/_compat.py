@@ -1,4 +1,4 @@
-"""The one place where skae depends on scikeras 0.13's internals.
+"""The one place where skae follows scikeras 0.13's conventions (without importing it).
 
 skae follows scikeras's parameter conventions - routed ``prefix__name`` parameters
 (``optimizer__momentum``, ``loss__delta``, ``callbacks__patience``, ``compile__jit_compile``),
@@ -9,29 +9,26 @@ scikit-learn >= 1.6 rejects in every class of an estimator's MRO
 (``check_estimator_tags_renamed``). Giving ``BaseWrapper`` the missing ``__sklearn_tags__``
 would change scikeras for every user in the process; so :class:`_ScikerasConventions`, skae's
 own base class, implements the few conventions skae uses, and nothing of scikeras is patched.
-It also never enters scikeras's ``tensorflow_random_state``, which reseeds Python, numpy and
-TensorFlow globally (:func:`_forbid_global_seeding` makes any path into it fail in tests).
+It never imports scikeras: importing scikeras replaces ``keras.Model.__reduce__`` and
+``__deepcopy__`` and the ``__reduce__`` of Keras's losses, metrics and optimizers for the whole
+process, and its ``tensorflow_random_state`` reseeds Python, numpy and TensorFlow globally.
 
-Two private scikeras functions stay, imported here only: :func:`route_params` (strip a
-``destination__`` prefix) and :func:`unflatten_params` (instantiate a class, or the classes of
-a list or dict, from routed parameters). ``tests/test_compat.py`` pins the behaviour skae
-relies on. (Importing scikeras itself still replaces ``keras.Model.__reduce__`` and
-``__deepcopy__``; skae's estimators pickle their network themselves and rely on neither.)
+The two scikeras functions skae uses are vendored below, unchanged in behaviour:
+:func:`route_params` (strip a ``destination__`` prefix) and :func:`unflatten_params`
+(instantiate a class, or the classes of a list or dict, from routed parameters).
+``tests/test_compat.py`` checks that they agree with scikeras's own.
 """
 
 from __future__ import annotations
 
-import contextlib
 import inspect
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import keras
-from scikeras._utils import route_params, unflatten_params
 from sklearn.base import BaseEstimator
 
 __all__ = [
     "_ScikerasConventions",
-    "_forbid_global_seeding",
     "named_classes",
     "route_params",
     "unflatten_params",
@@ -41,6 +38,59 @@ __all__ = [
 ROUTING_PREFIXES = frozenset(
     {"model", "fit", "predict", "compile", "optimizer", "loss", "metrics", "callbacks"}
 )
+
+
+# route_params and unflatten_params: vendored from scikeras 0.13 (scikeras/_utils.py),
+# Copyright (c) 2020 Adrian Garcia Badaracco, MIT License.
+_DIGITS = frozenset("0123456789")
+
+
+def route_params(params: dict, destination: str, pass_filter: Iterable[str] | None,
+                 strict: bool = False) -> dict:
+    """Parameters for ``destination``: the routed ``destination__name`` ones with their
+    prefix removed, and the unrouted ones that ``pass_filter`` names (all if it is None);
+    ``strict`` drops ``destination__inner__name`` ones."""
+    res = {k: v for k, v in params.items()
+           if "__" not in k and (pass_filter is None or k in pass_filter)}
+    prefix = destination + "__"
+    for key, val in params.items():
+        if "__" in key and key.startswith(prefix):
+            new_key = key[len(prefix):]
+            if not (strict and "__" in new_key):
+                res[new_key] = val
+    return res
+
+
+def _unrouted(params: dict) -> dict:
+    return {p: v for p, v in params.items() if "__" not in p}
+
+
+def unflatten_params(items, params: dict, base_params: dict | None = None):
+    """Instantiate ``items`` (a class, or the classes in a list, tuple or dict) with the
+    routed parameters ``params`` (``name``, ``0__name``, ``key__name``, ``arg__inner``)."""
+    if inspect.isclass(items):
+        args_and_kwargs = {**(base_params or {}), **_unrouted(params)}
+        for p, v in args_and_kwargs.items():
+            args_and_kwargs[p] = unflatten_params(
+                v, route_params(params, destination=f"{p}", pass_filter=set()))
+        kwargs = {k: v for k, v in args_and_kwargs.items() if k[0] not in _DIGITS}
+        args = sorted((int(k), v) for k, v in args_and_kwargs.items() if k not in kwargs)
+        return items(*(v for _, v in args), **kwargs)
+    if isinstance(items, (list, tuple, dict)):
+        base = _unrouted(params)
+        pairs = items.items() if isinstance(items, dict) else enumerate(items)
+        res = {key: unflatten_params(
+            item, route_params(params, destination=f"{key}", pass_filter=set()), base)
+            for key, item in pairs}
+        return res if isinstance(items, dict) else type(items)(res.values())
+    kwargs = {**(base_params or {}), **_unrouted(params)}
+    if kwargs:
+        raise TypeError(
+            f'TypeError: "{str(items)}" object of type "{type(items)}"'
+            "does not accept parameters because it's not a class."
+            f' However, it received parameters "{kwargs}"'
+        )
+    return items
 
 
 def named_classes(items, getter):
@@ -113,22 +163,24 @@ class _ScikerasConventions(BaseEstimator):
         self : estimator instance
         """
         routed = {k: v for k, v in params.items() if "__" in k and k.split("__")[0] in
-                  ROUTING_PREFIXES}
+                  self._routing_prefixes}
         for key, value in routed.items():
             setattr(self, key, value)
         rest = {k: v for k, v in params.items() if k not in routed}
         return super().set_params(**rest) if rest else self
 
     def _initialize_callbacks(self) -> None:
-        """Build ``callbacks`` (classes get their ``callbacks__`` arguments) for this fit."""
+        """Build ``callbacks`` and ``fit__callbacks`` (classes get their ``callbacks__`` or
+        ``fit__callbacks__`` arguments) for this fit, as scikeras does."""
         params = self.get_params()
-        callbacks = params.get("callbacks")
-        if callbacks is None:
-            self._fit_callbacks = []
-        else:
-            routed = route_params(params, destination="callbacks", pass_filter=set())
-            self._fit_callbacks = _as_callback_list(unflatten_params(callbacks, routed))
-        self._predict_callbacks = list(self._fit_callbacks)
+
+        def initialize(destination: str) -> list:
+            if params.get(destination) is None:
+                return []
+            routed = route_params(params, destination=destination, pass_filter=set())
+            return _as_callback_list(unflatten_params(params[destination], routed))
+
+        self._fit_callbacks = initialize("callbacks") + initialize("fit__callbacks")
 
     def _model_builder(self):
         """``model`` as a function: a pre-built ``keras.Model`` is returned as it is."""
@@ -148,22 +200,3 @@ def takes(func, name: str) -> bool:
         or p.kind == p.VAR_KEYWORD
         for p in parameters
     )
-
-
-@contextlib.contextmanager
-def _forbid_global_seeding() -> Iterator[None]:
-    """Make scikeras's global seeding context raise while the block runs (for tests)."""
-    import scikeras.wrappers as wrappers
-
-    original = wrappers.tensorflow_random_state
-
-    @contextlib.contextmanager
-    def _refuse(seed):
-        raise AssertionError("scikeras's global tensorflow_random_state was entered")
-        yield  # pragma: no cover
-
-    wrappers.tensorflow_random_state = _refuse
-    try:
-        yield
-    finally:
-        wrappers.tensorflow_random_state = original

@@ -18,7 +18,8 @@ def _architecture_entry() -> str:
         ', default="dense"',
     ]
     lines += [
-        textwrap.fill(f'``"{name}"``: {get_architecture(name).summary}', width=92,
+        textwrap.fill(f'``"{name}"``: {get_architecture(name).summary} '
+                      f'{get_architecture(name).sizes}'.rstrip(), width=92,
                       initial_indent=" " * 8, subsequent_indent=" " * 8, break_on_hyphens=False)
         for name in names
     ]
@@ -36,12 +37,11 @@ _FRAGMENTS = {
         pre-built model is never trained in place: every ``fit`` trains a copy of it (its
         current weights, its compile settings if compiled) as ``model_``.
 {architecture_entry}    hidden_layer_sizes : sequence of int or None, default=None
-        Encoder widths (filters for ``"conv1d"`` and ``"conv2d"``); the decoder mirrors
-        them. ``None`` sizes them from the feature count (``(32, 16)`` filters for the
-        convolutional architectures).
+        Encoder widths (filters for a convolutional ``architecture``); the decoder mirrors
+        them. ``None`` sizes them from the feature count, or as ``architecture`` says.
     n_components : int or None, default=None
         Width of the code. ``None``: about the square root of the feature count, between
-        2 and 32 (for ``"conv2d"``, the flattened last feature map).
+        2 and 32, unless ``architecture`` says otherwise.
     activation : str, default="relu"
         Activation of the hidden layers.
     output_activation : str, default="linear"
@@ -49,9 +49,8 @@ _FRAGMENTS = {
     dropout : float, default=0.0
         Dropout rate after each hidden layer, during training only.
     input_shape : tuple of int or None, default=None
-        Shape of one row: an image ``(height, width, channels)`` for ``"conv2d"``, which
-        requires it, e.g. ``(28, 28, 1)``; a signal ``(length, channels)`` for ``"conv1d"``
-        (default: each row is one channel).
+        Shape of one row, for an ``architecture`` that reads rows as signals or images
+        (which forms it takes, and whether it is required, is said there).
     loss : {"mse", "mae"}, str or keras loss, default="mse"
         Training loss. Reconstruction errors are absolute with ``"mae"``, squared otherwise.
     optimizer : str, class or keras optimizer, default="adam"

@@ -368,7 +368,7 @@ def _check_header(meta, network: bytes | None):
 def _unknown_params(cls, names) -> list:
     """Names that are neither ``__init__`` parameters nor scikeras-routed ones."""
     known = set(cls().get_params(deep=False))
-    prefixes = {*cls._routing_prefixes, "callbacks"}
+    prefixes = cls._routing_prefixes
     return [
         key for key in names
         if key not in known and not (key.isidentifier() and not key.startswith("_") and any(
@@ -418,6 +418,13 @@ def _check_fitted(estimator) -> None:
         value = vars(estimator).get(attr)
         if not _finite_numbers(value):
             raise _corrupt(_META, f"{attr}={value!r} is not finite")
+    for attr, positive in getattr(cls, "_saved_feature_vectors", {}).items():
+        value = vars(estimator).get(attr)
+        if attr in cls._saved_attributes and value is not None and not (
+                isinstance(value, np.ndarray) and value.dtype.kind == "f"
+                and value.shape == (n,) and (not positive or bool((value > 0).all()))):
+            raise _corrupt(_META, f"{attr} is not a finite{' positive' if positive else ''}"
+                                  f" float vector of shape ({n},)")
 
 
 def load(file, *, allow_custom_objects: bool = True):

@@ -7,6 +7,7 @@ caller's pre-built network, which ``fit`` trains instead of the caller's object.
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import zipfile
@@ -58,6 +59,19 @@ def _object_configs(config):
     elif isinstance(config, list):
         for value in config:
             yield from _object_configs(value)
+
+
+def _strings(config):
+    """Every string value in a Keras config (Keras resolves names such as
+    ``"kernel_initializer": "package>Name"`` through the registry too)."""
+    if isinstance(config, str):
+        yield config
+    elif isinstance(config, dict):
+        for value in config.values():
+            yield from _strings(value)
+    elif isinstance(config, list):
+        for value in config:
+            yield from _strings(value)
 
 
 def _registered_by_user(name) -> bool:
@@ -115,6 +129,12 @@ def check_keras_classes_only(data: bytes) -> None:
                 f" (module {obj.get('module')!r}), which is not one of Keras's own; it was "
                 "refused because custom objects are not allowed."
             )
+    for name in _strings(config):
+        if _registered_by_user(name):
+            raise ValueError(
+                f"The network names the registered object {name!r}, which is not one of "
+                "Keras's own; it was refused because custom objects are not allowed."
+            )
 
 
 def _stateful_variables(model: keras.Model) -> list:
@@ -163,6 +183,39 @@ def copy_network(model: keras.Model, compile_kwargs: dict | None = None) -> kera
                 kwargs[key] = [_fresh_metric(m) for m in kwargs[key]]
         copy.compile(**kwargs)
     return copy
+
+
+def _function_arguments(value) -> list:
+    """The ``_fn_kwargs`` of wrapped losses and metrics (``Huber(delta=...)``), which their
+    ``get_config`` leaves out."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [_function_arguments(item) for item in value]
+    return getattr(value, "_fn_kwargs", None)
+
+
+def _fingerprint(kwargs: dict) -> str:
+    try:
+        serialised = keras.saving.serialize_keras_object(kwargs)
+    except Exception:  # an object Keras cannot describe: its repr (never equal by accident)
+        serialised = {key: repr(value) for key, value in kwargs.items()}
+    hidden = {key: _function_arguments(kwargs[key]) for key in ("loss", "metrics")}
+    return json.dumps([serialised, hidden], sort_keys=True, default=repr)
+
+
+def same_compile_settings(model: keras.Model, compile_kwargs: dict) -> bool:
+    """Whether ``model`` was compiled with these ``compile`` arguments: optimizer class
+    and configuration, loss, metrics and the others (an unset one is its default)."""
+    config = getattr(model, "_compile_config", None)
+    if config is None:
+        return False
+    defaults = {name: p.default for name, p in
+                inspect.signature(keras.Model.compile).parameters.items() if name != "self"}
+    current, wanted = {**defaults, **config.config}, {**defaults, **compile_kwargs}
+    if wanted["jit_compile"] == "auto":  # Keras stores what "auto" resolved to
+        current.pop("jit_compile"), wanted.pop("jit_compile")
+    return _fingerprint(current) == _fingerprint(wanted)
 
 
 def _fresh_metric(metric):

@@ -43,7 +43,12 @@ def test_registry_lists_the_built_in_architectures():
 def test_every_registered_architecture_is_valid_and_documented(Est):
     for name in architecture_names():
         assert f'``"{name}"``: {get_architecture(name).summary[:20]}' in Est.__doc__
+        assert " ".join(get_architecture(name).sizes.split()) in " ".join(Est.__doc__.split())
         Est(architecture=name)._validate_params()
+    if "hidden_layer_sizes" in getattr(Est, "_doc_overrides", {}):
+        return  # the detector's own sizing entries (skae/_outlier.py) still name conv2d
+    sizes_entries = Est.__doc__.split("hidden_layer_sizes :")[1].split("    loss :")[0]
+    assert not [n for n in architecture_names() if f'"{n}"' in sizes_entries]  # one place
     with pytest.raises(InvalidParameterError, match=r"architecture.*'conv1d'"):
         Est(architecture="lstm").fit(np.zeros((5, 4)))
 
@@ -70,6 +75,17 @@ def test_conv1d_with_channels_and_a_dense_code(Est):
     assert est.reconstruct(X).shape == (30, 30)
     if hasattr(est, "transform"):
         assert est.transform(X).shape == (30, 5)
+
+
+@pytest.mark.parametrize("architecture, input_shape", [("conv1d", None), ("conv2d", (4, 4))])
+def test_conv_code_layer_uses_the_estimators_code_activation(architecture, input_shape):
+    X = np.random.default_rng(0).uniform(size=(20, 16))
+    params = fast(architecture=architecture, input_shape=input_shape, hidden_layer_sizes=(4,),
+                  n_components=3, activation="tanh")
+    detector = ReconstructionOutlierDetector(**params).fit(X)
+    assert detector.encoder_.get_layer("code").get_config()["activation"] == "tanh"
+    transformer = AutoencoderTransformer(**params).fit(X)
+    assert transformer.encoder_.get_layer("code").get_config()["activation"] == "linear"
 
 
 def test_conv1d_training_reduces_the_error_on_sines():

@@ -11,21 +11,22 @@ import sys
 import keras
 import numpy as np
 import pytest
-from scikeras.wrappers import BaseWrapper
 from sklearn.base import clone
 from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import check_estimator_tags_renamed
 from tensorflow.python.framework import config as tf_config
 
 from skae import AutoencoderTransformer, ReconstructionOutlierDetector
-from skae._compat import _forbid_global_seeding, route_params, unflatten_params
+from skae._compat import route_params, unflatten_params
 
 _SNAPSHOT = """
-import keras, scikeras.wrappers as w
-def snapshot():
-    return {cls.__qualname__: {k: id(v) for k, v in vars(cls).items()}
-            for cls in (w.BaseWrapper, w.KerasRegressor, keras.Model)}
+import sys, keras
+classes = (keras.Model, keras.layers.Layer, keras.losses.Loss, keras.metrics.Metric,
+           keras.optimizers.Optimizer)
+def snapshot():  # taken before anything of skae (or scikeras) is imported
+    return {cls.__qualname__: {k: id(v) for k, v in vars(cls).items()} for cls in classes}
 before = snapshot()
+reduce_before = {c: (c.__reduce__, getattr(c, "__deepcopy__", None)) for c in classes}
 import numpy as np
 import skae
 imported = snapshot()
@@ -36,26 +37,33 @@ for when, after in (("importing skae", imported), ("using an estimator", used)):
     for cls, members in before.items():
         changed = sorted(set(members.items()) ^ set(after[cls].items()))
         assert not changed, f"{when} changed {cls}: {changed}"
+for c, (reduce, deepcopy) in reduce_before.items():
+    assert (c.__reduce__, getattr(c, "__deepcopy__", None)) == (reduce, deepcopy), c
+assert not [m for m in sys.modules if m.startswith("scikeras")], "scikeras was imported"
 print("unchanged")
 """
 
 
-def test_skae_leaves_scikeras_and_keras_classes_as_they_were():
-    # the classes of another package are that package's: skae must not patch them
+def _run_python(code: str, expected: str) -> None:
+    """Run ``code`` in a fresh interpreter; it must succeed and print ``expected``."""
     result = subprocess.run(
-        [sys.executable, "-c", _SNAPSHOT], capture_output=True, text=True, timeout=300,
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
-    assert result.returncode == 0 and "unchanged" in result.stdout, result.stderr[-2000:]
+    assert result.returncode == 0 and expected in result.stdout, result.stderr[-2000:]
+
+
+def test_skae_leaves_keras_classes_alone_and_never_imports_scikeras():
+    # the classes of another package are that package's: skae must not patch them
+    _run_python(_SNAPSHOT, "unchanged")
 
 
 def test_estimators_are_not_scikeras_wrappers():
     # BaseWrapper defines _more_tags without __sklearn_tags__, which scikit-learn >= 1.6
     # rejects in any class of an estimator's MRO; skae's classes do not inherit it
     for cls in (AutoencoderTransformer, ReconstructionOutlierDetector):
-        assert BaseWrapper not in cls.mro()
+        assert not [c for c in cls.mro() if c.__module__.startswith("scikeras")]
         check_estimator_tags_renamed(cls.__name__, cls())
-    assert "__sklearn_tags__" not in vars(BaseWrapper)
 
 
 def test_sklearn_tags():
@@ -86,6 +94,55 @@ def test_unflatten_params_behaviour_skae_relies_on():
         unflatten_params("mse", {"delta": 1.0})
 
 
+_AGREEMENT = """
+import keras
+from scikeras import _utils as theirs
+from skae import _compat as ours
+params = {"optimizer": "adam", "optimizer__beta_1": 0.8, "optimizer__x__y": 1, "loss__d": 2,
+          "epochs": 3, "callbacks__0__patience": 2, "callbacks__es__patience": 4}
+for dest in ("optimizer", "loss", "callbacks", "callbacks__0", "fit", "x"):
+    for pass_filter in (None, set(), {"epochs"}, {"optimizer", "nope"}):
+        for strict in (False, True):
+            args = (params, dest, pass_filter, strict)
+            assert ours.route_params(*args) == theirs.route_params(*args), args
+def describe(obj):
+    if isinstance(obj, (list, tuple)):
+        return type(obj).__name__, [describe(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: describe(v) for k, v in obj.items()}
+    if isinstance(obj, keras.callbacks.Callback):  # no get_config: its plain attributes
+        return type(obj).__name__, {k: v for k, v in vars(obj).items()
+                                    if isinstance(v, (int, float, str, type(None)))}
+    if isinstance(obj, keras.optimizers.Optimizer):  # Keras numbers their names
+        return type(obj).__name__, {**obj.get_config(), "name": None}
+    return (type(obj).__name__, obj.get_config()) if hasattr(obj, "get_config") else obj
+ES, MAE, Huber = keras.callbacks.EarlyStopping, keras.metrics.MeanAbsoluteError, keras.losses.Huber
+cases = [
+    (Huber, {"delta": 2.0, "name": "h"}), ("mse", {}), ([MAE, "mse"], {"0__name": "m"}),
+    ((MAE, MAE), {"name": "shared", "1__name": "own"}), ({"es": ES}, {"es__patience": 3}),
+    ([ES, ES], {"patience": 2, "1__patience": 5}), (keras.optimizers.Adam, {"0": 0.01}),
+    ([[ES]], {"0__0__patience": 7}), (Huber, {"reduction": "sum", "delta": 1.0}),
+]
+for items, routed in cases:
+    assert describe(ours.unflatten_params(items, routed)) == describe(
+        theirs.unflatten_params(items, routed)), (items, routed)
+for items, routed in (("mse", {"delta": 1.0}), ([1], {"0__x": 1})):
+    errors = []
+    for module in (ours, theirs):
+        try:
+            module.unflatten_params(items, routed)
+        except TypeError as exc:
+            errors.append(str(exc))
+    assert len(errors) == 2 and errors[0] == errors[1], errors
+print("agree")
+"""
+
+
+def test_vendored_functions_agree_with_scikeras():
+    # in a subprocess: importing scikeras patches keras's classes for the whole process
+    _run_python(_AGREEMENT, "agree")
+
+
 def test_routed_parameters_in_get_and_set_params():
     est = AutoencoderTransformer(optimizer__beta_1=0.8)
     assert est.get_params()["optimizer__beta_1"] == 0.8
@@ -96,20 +153,6 @@ def test_routed_parameters_in_get_and_set_params():
     assert clone(est).get_params()["callbacks__patience"] == 2
     with pytest.raises(ValueError, match="Invalid parameter 'nonsense'"):
         est.set_params(nonsense=1)
-
-
-def test_fit_never_enters_scikeras_global_seeding(fast_params):
-    X = np.random.default_rng(0).normal(size=(40, 4))
-    with _forbid_global_seeding():
-        AutoencoderTransformer(**fast_params).fit(X).transform(X)
-
-
-def test_forbid_global_seeding_really_refuses():
-    import scikeras.wrappers as wrappers
-
-    with _forbid_global_seeding(), pytest.raises(AssertionError, match="global"):
-        with wrappers.tensorflow_random_state(0):
-            pass
 
 
 def test_seeded_fit_leaves_global_state_alone(fast_params):

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from conftest import fast
 from sklearn.exceptions import ConvergenceWarning
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector
@@ -14,7 +15,7 @@ from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOut
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 N_THREADS = 8
-PARAMS = {"epochs": 2, "hidden_layer_sizes": (8,), "random_state": 0}
+PARAMS = fast(epochs=2, n_components=None)
 
 
 def _data(seed, n=60, n_features=4):

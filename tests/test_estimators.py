@@ -108,7 +108,12 @@ def test_dropout_acts_in_training_only(data):
     assert rates == [0.5, 0.5]
     assert not any(isinstance(layer, keras.layers.Dropout) for layer in plain.encoder_.layers)
     assert dropped.history_["loss"] != plain.history_["loss"]
-    assert np.array_equal(dropped.reconstruct(data), dropped.reconstruct(data))
+    x = keras.ops.convert_to_tensor(np.asarray(data, dtype=np.float32))
+    np.testing.assert_array_equal(dropped.model_(x, training=False),
+                                  dropped.model_(x, training=False))
+    assert not np.allclose(dropped.model_(x, training=True), dropped.model_(x, training=False))
+    np.testing.assert_allclose(dropped.reconstruct(data), dropped.model_(x, training=False),
+                               rtol=1e-4, atol=1e-5)
 
 
 def test_metrics_are_recorded_in_history(data):
@@ -137,6 +142,24 @@ def test_routed_callback_parameters_build_the_callback(data):
 
     AutoencoderTransformer(**fast(callbacks=Remember, callbacks__label="routed")).fit(data)
     assert Remember.made == ["routed"]
+
+
+def test_fit_callbacks_are_used_alongside_callbacks(data):
+    class Epochs(keras.callbacks.Callback):
+        def __init__(self, label="plain"):
+            super().__init__()
+            self.label, self.seen = label, []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen.append(epoch)
+
+    mine, both = Epochs(), Epochs()
+    est = AutoencoderTransformer(**fast(fit__callbacks=[mine], callbacks=[both])).fit(data)
+    assert mine.seen == both.seen == list(range(est.n_iter_)) and est.n_iter_ > 0
+    routed = AutoencoderTransformer(**fast(fit__callbacks=Epochs,
+                                           fit__callbacks__label="routed"))
+    routed._initialize_callbacks()
+    assert [cb.label for cb in routed._fit_callbacks] == ["routed"]
 
 
 def test_warm_start_and_partial_fit_continue_training(data):

@@ -249,6 +249,19 @@ def test_warm_start_with_unchanged_settings_keeps_the_optimizer_state():
     assert int(optimizer.iterations) == steps * 2 + steps // PARAMS["epochs"]
 
 
+def test_warm_start_compiles_with_a_changed_loss_and_metrics():
+    est = AutoencoderTransformer(**PARAMS, warm_start=True).fit(_data())
+    est.set_params(loss="mae").fit(_data())
+    assert est.model_.loss is keras.losses.get("mae")
+    est.set_params(metrics=["mse"]).fit(_data())
+    assert len(est.history_["mean_squared_error"]) == PARAMS["epochs"]  # this fit's only
+    est.set_params(loss=keras.losses.Huber, loss__delta=0.5).fit(_data())
+    assert isinstance(est.model_.loss, keras.losses.Huber)
+    assert est.model_.loss._fn_kwargs["delta"] == 0.5  # (Keras's get_config omits it)
+    est.set_params(loss__delta=0.25).fit(_data())
+    assert est.model_.loss._fn_kwargs["delta"] == 0.25
+
+
 def test_failed_warm_start_with_new_settings_leaves_the_old_network():
     est = AutoencoderTransformer(**PARAMS, warm_start=True).fit(_data())
     network, weights = est.model_, [w.copy() for w in est.model_.get_weights()]
@@ -272,3 +285,12 @@ def test_inverse_transform_of_overflowing_codes_is_a_clear_error(fitted_ae, magn
         with pytest.raises(ValueError, match="float32 range"):
             fitted_ae.inverse_transform(codes[1:].astype(np.float32))
     fitted_ae.inverse_transform(codes[:1])  # ordinary codes still decode
+
+
+def test_inverse_transform_reports_other_decoding_errors_as_they_are(fitted_ae, monkeypatch):
+    def broken(codes):
+        raise ValueError("a decoding error of its own")
+
+    monkeypatch.setattr(fitted_ae._passes, "decode", broken)
+    with pytest.raises(ValueError, match="^a decoding error of its own$"):
+        fitted_ae.inverse_transform(fitted_ae.transform(_data(2)))

@@ -1,6 +1,7 @@
 """``memory``: trained networks are cached, so threshold-only changes never retrain."""
 
 import contextlib
+import fcntl
 import threading
 from pathlib import Path
 
@@ -297,8 +298,10 @@ def test_concurrent_requests_for_one_network_train_it_once(tmp_path, monkeypatch
             second_waits.set()
         with original(path):
             log.append((name, "holds"))
-            yield
-            log.append((name, "releases"))
+            try:
+                yield
+            finally:  # logged before the lock is let go, so the log's order is the locks'
+                log.append((name, "releases"))
 
     monkeypatch.setattr(skae._memory, "_exclusive", logged)
 
@@ -323,7 +326,10 @@ def test_concurrent_requests_for_one_network_train_it_once(tmp_path, monkeypatch
     assert started.wait(timeout=60)  # the first holds the lock, inside its training
     threads["second"].start()
     assert second_waits.wait(timeout=60)  # the second asks for the lock ...
-    assert ("second", "holds") not in log and "second" not in results  # ... and is blocked
+    with open(store._path("key", ".lock"), "a+b") as lock:  # the first holds the lock:
+        with pytest.raises(BlockingIOError):  # a non-blocking attempt is refused
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    assert "second" not in results  # ... so the second cannot have loaded or trained yet
     release.set()
     for thread in threads.values():
         thread.join(timeout=60)

@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 import skae
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector, load
+from skae._persistence import _encode
 from skae._serialization import network_to_bytes
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -352,6 +353,32 @@ def test_tampered_meta_is_refused_clearly(fitted, edit, match):
         load(tampered)
 
 
+@pytest.fixture(scope="module")
+def scaled_detector():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return ReconstructionOutlierDetector(
+            **PARAMS, scaling="robust", error_normalization=True).fit(_data())
+
+
+@pytest.mark.parametrize("attr", ["center_", "scale_", "feature_error_scale_"])
+@pytest.mark.parametrize("change", ["shape", "sign", "type"])
+def test_tampered_scaling_vectors_are_refused(scaled_detector, attr, change):
+    est = scaled_detector
+    assert getattr(est, attr) is not None
+
+    def edit(meta):
+        vector = np.asarray(getattr(est, attr), dtype=float)
+        value = {"shape": vector[:-1], "sign": -np.abs(vector) - 1.0,
+                 "type": vector.astype(np.int64)}[change]
+        if change == "sign" and attr == "center_":
+            value = np.full(vector.shape, np.nan)  # any sign is fine for a center
+        meta["attributes"][attr] = _encode(value, attr)
+
+    with pytest.raises(ValueError, match=f"{attr}.*(float vector|not finite)"):
+        load(_with_meta(_saved(est), edit))
+
+
 def test_file_from_another_skae_version_warns_and_loads(fitted):
     est = fitted[AutoencoderTransformer]
     older = _with_meta(_saved(est), lambda m: m.update(skae_version="0.0.1"))
@@ -425,7 +452,20 @@ _SpyDense.__name__ = _SpyDense.__qualname__ = "Dense"
 keras.saving.register_keras_serializable(package="skae_test")(_SpyDense)
 
 
-def _naming_spy(network: bytes) -> bytes:
+class _SpyInit(keras.initializers.Initializer):
+    """A registered initializer: Keras builds it when a file names it by a plain string."""
+
+    def __init__(self):
+        _BUILT.append("spy_init")
+
+    def __call__(self, shape, dtype=None):
+        return keras.ops.zeros(shape, dtype=dtype)
+
+
+keras.saving.register_keras_serializable(package="skae_test", name="SpyInit")(_SpyInit)
+
+
+def _naming_spy(network: bytes, *, by_string: bool = False) -> bytes:
     """``network`` with its first Dense layer turned into the registered ``_SpyDense``."""
     with zipfile.ZipFile(io.BytesIO(network)) as zf:
         members = {name: zf.read(name) for name in zf.namelist()}
@@ -441,7 +481,10 @@ def _naming_spy(network: bytes) -> bytes:
         return None
 
     dense = first_dense(config)
-    dense.update(module=None, registered_name="skae_test>Dense")
+    if by_string:  # the class named only by a string value, never as a ``class_name``
+        dense["config"]["kernel_initializer"] = "skae_test>SpyInit"
+    else:
+        dense.update(module=None, registered_name="skae_test>Dense")
     text = json.dumps(config)
     members["config.json"] = text.encode("utf-8")
     return _archive(members).getvalue()
@@ -461,6 +504,13 @@ def test_registered_custom_classes_load_only_when_allowed(fitted):
     np.testing.assert_allclose(loaded.transform(X), est.transform(X), rtol=1e-5, atol=1e-6)
     plain = load(_archive(members), allow_custom_objects=False)  # Keras's classes only
     np.testing.assert_array_equal(plain.transform(X), est.transform(X))
+    by_string = {**members, "model.keras": _naming_spy(members["model.keras"], by_string=True)}
+    _BUILT.clear()
+    with pytest.raises(ValueError, match="registered object 'skae_test>SpyInit'"):
+        load(_archive(by_string), allow_custom_objects=False)
+    assert _BUILT == []  # a plain string naming a registered class is refused too
+    load(_archive(by_string))  # allowed: Keras resolves the string and builds the class
+    assert "spy_init" in _BUILT
 
 
 # ---------------------------------------------------------------------- declarations

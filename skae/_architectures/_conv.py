@@ -30,7 +30,7 @@ _LAYERS = {
 
 
 def _encoder(shape, filters, n_components, *, kernel_size, activation, dropout, seeds,
-             reshape_name):
+             reshape_name, code_activation):
     conv, _, spatial_dropout, _ = _LAYERS[len(shape) - 1]
     inputs = keras.Input((math.prod(shape),), name="encoder_input")
     x = layers.Reshape(shape, name=reshape_name)(inputs)
@@ -49,8 +49,8 @@ def _encoder(shape, filters, n_components, *, kernel_size, activation, dropout, 
     code = layers.Flatten(name="flatten")(x)
     if n_components is not None:
         code = layers.Dense(
-            n_components, kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
-            name="code",
+            n_components, activation=code_activation,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()), name="code",
         )(code)
     return keras.Model(inputs, code, name="encoder"), map_shape
 
@@ -98,6 +98,7 @@ def build_conv_autoencoder(
     dropout: float,
     seed: int,
     reshape_name: str,
+    code_activation: str = "linear",
 ) -> keras.Model:
     """Build a convolutional autoencoder for rows that hold one signal or image each.
 
@@ -122,6 +123,8 @@ def build_conv_autoencoder(
         Seed of the initialisers and dropout layers.
     reshape_name : str
         Name of the encoder's layer that turns rows into signals or images.
+    code_activation : str, default="linear"
+        Activation of the dense bottleneck (with an int ``n_components`` only).
 
     Returns
     -------
@@ -143,7 +146,8 @@ def build_conv_autoencoder(
     seeds = Seeds(seed)
     common = {"kernel_size": kernel_size, "activation": activation, "seeds": seeds}
     encoder, map_shape = _encoder(
-        shape, filters, n_components, dropout=dropout, reshape_name=reshape_name, **common
+        shape, filters, n_components, dropout=dropout, reshape_name=reshape_name,
+        code_activation=code_activation, **common,
     )
     decoder = _decoder(
         shape, filters, int(encoder.outputs[0].shape[-1]), map_shape,
@@ -171,7 +175,7 @@ def conv_architecture(name: str, *, rank: int, kernel_size: int, reshape_name: s
         return build_conv_autoencoder(
             (*shape, 1) if len(shape) == rank else shape, filters=hidden,
             n_components=n_components, kernel_size=kernel_size, reshape_name=reshape_name,
-            **options,
+            code_activation=code_activation, **options,
         )
 
     return Architecture(name=name, build=build, **{"default_sizes": feature_map_code, **entry})

@@ -35,6 +35,9 @@ class Architecture:
         Whether ``input_shape`` is required (else the rows' length decides).
     shape_example : str, default=""
         An example for the error raised when a required ``input_shape`` is missing.
+    sizes : str, default=""
+        What ``hidden_layer_sizes``, ``n_components`` and ``input_shape`` mean for it, where
+        that differs from the dense network's (appended to :attr:`summary` in docstrings).
     """
 
     name: str
@@ -44,3 +47,4 @@ class Architecture:
     shape_forms: dict = field(default_factory=dict)
     needs_input_shape: bool = False
     shape_example: str = ""
+    sizes: str = ""

@@ -26,5 +26,6 @@ ARCHITECTURE = conv_architecture(
         "channel, or ``input_shape=(length, channels)``."
     ),
     shape_forms={1: "(length,)", 2: "(length, channels)"},
+    sizes="``hidden_layer_sizes`` are filters, ``(32, 16)`` by default.",
     default_sizes=lambda n_features: ((32, 16), auto_sizes(n_features)[1]),
 )

@@ -20,4 +20,9 @@ ARCHITECTURE = conv_architecture(
     shape_forms={2: "(height, width)", 3: "(height, width, channels)"},
     needs_input_shape=True,
     shape_example="input_shape=(28, 28, 1) for rows of 784 pixels",
+    sizes=(
+        "``hidden_layer_sizes`` are filters, ``(32, 16)`` by default; ``n_components=None`` "
+        "takes the flattened last feature map as the code; ``input_shape`` is required, "
+        "e.g. ``(28, 28, 1)``."
+    ),
 )
