@@ -71,12 +71,12 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     ``decision_function = score_samples - offset_`` is negative for outliers, and
     ``predict`` returns +1 for inliers and -1 for outliers.
 
-    By default the model is an ensemble of small autoencoders, each on a random subset
-    of the columns, trained together as one network (``n_estimators``, ``max_features``),
-    and the anomaly score averages the training rank of the reconstruction error with
-    that of an isolation forest's score, grown on the rows next to the ensemble's
-    reconstruction residuals (``isolation_weight``), on the scale of the reconstruction
-    error. ``n_estimators=1, isolation_weight=0`` is one autoencoder scored by its
+    By default the model is one autoencoder and the anomaly score is its reconstruction
+    error. Two options change the design: an ensemble of small autoencoders, each on a
+    random subset of the columns, trained together as one network (``n_estimators``,
+    ``max_features``), and an anomaly score that averages the training rank of the
+    reconstruction error with that of an isolation forest's score, grown on the rows next
+    to the reconstruction residuals (``isolation_weight``), on the scale of the
     reconstruction error.
 
     The threshold is a score level computed from the training rows' scores. Threshold
@@ -121,7 +121,7 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         median is robust to the anomalies among unlabelled training rows. Applies to
         :meth:`score_samples`, :meth:`reconstruction_error` (also with
         ``per_feature=True``) and the threshold.
-    n_estimators : int, default=8
+    n_estimators : int, default=1
         Number of small autoencoders in the ensemble (``architecture="dense"`` without a
         ``model``). They sit side by side in one network (block-masked ``Dense`` layers),
         each with the widths of ``hidden_layer_sizes`` and ``n_components``, each seeing
@@ -136,7 +136,7 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         n_features)`` and all of them (feature bagging; every column is seen by at least
         one member). ``1.0``: every member sees every column (members differ only by
         their initial weights).
-    isolation_weight : float in [0, 1], default=0.33
+    isolation_weight : float in [0, 1], default=0.0
         Weight of the isolation score in the anomaly score. An isolation forest (300
         trees, grown as scikit-learn's ``IsolationForest`` grows them) is grown on the
         training rows next to their absolute reconstruction residuals (in the scaled
@@ -234,9 +234,9 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         normal_label=None,
         scaling: str | None = "robust",
         error_normalization: bool = True,
-        n_estimators: int = 8,
+        n_estimators: int = 1,
         max_features: float = 0.5,
-        isolation_weight: float = 0.33,
+        isolation_weight: float = 0.0,
         model=None,
         architecture: str = "dense",
         hidden_layer_sizes=None,

@@ -76,7 +76,7 @@ def _strings(config):
 
 def _registered_by_user(name) -> bool:
     """A name the process registered, globally or in a custom object scope."""
-    if not isinstance(name, str):
+    if not isinstance(name, str) or name in _SKAE_CLASSES:
         return False
     return ">" in name or keras.saving.get_registered_object(name) is not None
 

@@ -47,7 +47,7 @@ def test_demo_runs_prints_its_figures_and_writes_valid_pngs(name, tmp_path, caps
     printed, saved, pngs = DEMOS[name]
     for metric in printed:
         assert f"  {metric} " in stdout
-    assert "seed walkthrough" in stdout
+    assert "original tutorial" in stdout
     for png in pngs:
         image = matplotlib.image.imread(out / png)
         assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100

@@ -97,9 +97,9 @@ def test_error_normalization_is_robust_to_anomalies_among_training_rows():
     dirty = clean.copy()
     dirty[:30, 0] += 6.0
     det = ReconstructionOutlierDetector(scaling=None, epochs=40, **SMALL).fit(clean)
-    det._fit_error_scale(det._element_errors(det.reconstruct(clean), clean))
+    det._fit_error_scale(det._element_errors(det.reconstruct(clean), clean), clean)
     from_clean = det.feature_error_scale_.copy()
-    det._fit_error_scale(det._element_errors(det.reconstruct(dirty), dirty))
+    det._fit_error_scale(det._element_errors(det.reconstruct(dirty), dirty), dirty)
     ratio = det.feature_error_scale_ / from_clean
     assert np.all((ratio > 0.8) & (ratio < 1.25)), ratio
     errors = det.reconstruction_error(dirty)
@@ -132,7 +132,7 @@ def test_int_epochs_still_work(data):
 
 
 def test_default_architecture_is_sized_from_the_data(data):
-    det = ReconstructionOutlierDetector(random_state=0, epochs=1).fit(data)
+    det = ReconstructionOutlierDetector(random_state=0, epochs=1, n_estimators=8).fit(data)
     assert det.n_components_ == 8 * 2  # 8 members, each clip(5 // 4, 2, 32)
     dims = [layer.units for layer in det.encoder_.layers if hasattr(layer, "units")]
     assert dims == [8 * 8, 8 * 2]  # each member clip(5, 8, 128), then the code

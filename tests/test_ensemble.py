@@ -77,7 +77,7 @@ def test_one_plain_chain_with_the_fast_engine_and_safe_loading(trained, tmp_path
     ae, _, X = trained
     chain = dense_chain(ae)
     assert chain is not None
-    np.testing.assert_allclose(chain(X[:7]), ae.predict_on_batch(X[:7]), atol=1e-5)
+    np.testing.assert_allclose(chain.numpy_call(X[:7]), ae.predict_on_batch(X[:7]), atol=1e-5)
     path = tmp_path / "ensemble.keras"
     ae.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
