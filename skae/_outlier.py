@@ -406,8 +406,8 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     def score_samples(self, X) -> np.ndarray:
         """Minus the anomaly score of each row: higher is more normal.
 
-        The anomaly score is the reconstruction error, or with ``isolation_weight > 0``
-        (the default) the weighted average of the training ranks of the row's error and
+        The anomaly score is the reconstruction error (the default), or with
+        ``isolation_weight > 0`` the weighted average of the training ranks of the row's error and
         of its isolation score, put on the scale of the training rows' errors.
 
         Parameters
