@@ -36,9 +36,8 @@ from ._serialization import (
     copy_network,
     network_from_bytes,
     network_to_bytes,
-    restore_network_state,
     same_compile_settings,
-    snapshot_network_state,
+    unchanged_on_failure,
 )
 from ._training import TrainingDiverged, auto_batch_size, auto_epochs, train_network
 from ._warnings import warn
@@ -268,10 +267,8 @@ class _BaseAutoencoder(_ScikerasConventions):
                                    epochs=epochs)
         self._validate_params()
         continuing = warm_start and hasattr(self, "model_")
-        snapshot = dict(vars(self))
-        # weights and optimizer state, restored if this fit fails or is interrupted
-        saved_state = snapshot_network_state(self.model_) if continuing else None
-        try:
+        # attributes, weights and optimizer state come back if this fit fails or is interrupted
+        with unchanged_on_failure(self, continuing):
             Z_in, Z_target, weights = self._training_rows(
                 X, y, sample_weight, continuing=continuing
             )
@@ -282,12 +279,6 @@ class _BaseAutoencoder(_ScikerasConventions):
             self._check_trained(recon)
             self._warn_if_collapsed(recon, Z_target)
             self._after_training(recon, Z_target, weights)
-        except BaseException:
-            if saved_state is not None:
-                restore_network_state(saved_state)
-            vars(self).clear()
-            vars(self).update(snapshot)
-            raise
         return self
 
     def _training_rows(self, X, y, sample_weight, *, continuing: bool):

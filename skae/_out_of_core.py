@@ -19,7 +19,6 @@ whatever the number of rows:
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +30,7 @@ import tensorflow as tf
 from ._compat import route_params
 from ._dask import import_dask
 from ._distribute import strategy_scope
-from ._serialization import restore_network_state, snapshot_network_state
+from ._serialization import unchanged_on_failure
 from ._training import (
     TrainingDiverged,
     _prepare_optimizer,
@@ -164,21 +163,6 @@ def _check_labels(estimator, y) -> None:
         )
 
 
-@contextlib.contextmanager
-def _unchanged_on_failure(estimator, continuing: bool):
-    """Restore the estimator (and its network's weights) if the block raises."""
-    snapshot = dict(vars(estimator))
-    saved = snapshot_network_state(estimator.model_) if continuing else None
-    try:
-        yield
-    except BaseException:
-        if saved is not None:
-            restore_network_state(saved)
-        vars(estimator).clear()
-        vars(estimator).update(snapshot)
-        raise
-
-
 def fit_out_of_core(estimator, X, y=None, *, continuing: bool, epochs):
     """Train ``estimator`` on the Dask collection ``X`` without gathering its rows.
 
@@ -204,7 +188,7 @@ def fit_out_of_core(estimator, X, y=None, *, continuing: bool, epochs):
             "out-of-core fit of a Dask collection is not cached.", UserWarning, stacklevel=4,
         )
     blocks = RowBlocks(X)
-    with _unchanged_on_failure(estimator, continuing):
+    with unchanged_on_failure(estimator, continuing):
         seed = estimator._draw_seed()
         rng = np.random.default_rng(seed)
         scan = _scan(estimator, blocks, rng, reset=not continuing)

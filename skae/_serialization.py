@@ -7,10 +7,12 @@ caller's pre-built network, which ``fit`` trains instead of the caller's object.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 
 import keras
 import numpy as np
@@ -154,6 +156,22 @@ def restore_network_state(snapshot: list[tuple[object, np.ndarray]]) -> None:
     """Assign the values of :func:`snapshot_network_state` back to their variables."""
     for variable, value in snapshot:
         variable.assign(value)
+
+
+@contextlib.contextmanager
+def unchanged_on_failure(estimator, continuing: bool) -> Iterator[None]:
+    """Restore the estimator's attributes (and, when ``continuing``, its network's weights
+    and optimizer state) if the block raises or is interrupted."""
+    snapshot = dict(vars(estimator))
+    saved = snapshot_network_state(estimator.model_) if continuing else None
+    try:
+        yield
+    except BaseException:
+        if saved is not None:
+            restore_network_state(saved)
+        vars(estimator).clear()
+        vars(estimator).update(snapshot)
+        raise
 
 
 def copy_network(model: keras.Model, compile_kwargs: dict | None = None) -> keras.Model:
