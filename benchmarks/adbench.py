@@ -138,7 +138,10 @@ def _timed(fit_score: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Scorer:
 ABLATIONS: dict[str, dict[str, object]] = {
     "no_ensemble": {"n_estimators": 1},  # one network on all the columns
     "no_bagging": {"max_features": 1.0},  # 8 members, all on every column
-    "no_isolation": {"isolation_weight": 0.0},  # score = reconstruction error
+    "rank_combination": {"score_combination": "rank"},  # average ranks, not tail scores
+    "no_isolation": {"isolation_weight": 0.0},  # score = the ensemble's reconstruction error
+    "no_autoencoder": {"isolation_weight": 1.0},  # score = the isolation forest's alone
+    "no_error_normalization": {"error_normalization": False},  # plain mean squared error
     "plain": {"n_estimators": 1, "isolation_weight": 0.0},  # the previous design
 }
 

@@ -195,10 +195,12 @@ def throughput(quick: bool) -> None:
     print(f"detector network Dense {_widths(model)}; baseline Model.predict(batch_size=8192) "
           "on float32 (its own dtype). skae: score_samples (validation, scaling, network, "
           "errors) on float64 input and float32 input (large chunks in the network's float32), "
-          "reconstruct on float64. Calls interleaved; best and median of the repeats.")
+          "reconstruct on float64; reconstruction_error on float64 (the fused error engine: "
+          "the score of isolation_weight=0, without the isolation forest). Calls "
+          "interleaved; best and median of the repeats.")
     print(f"{'rows':>9s} {'':6s} {'Model.predict':>14s} {'score_samples f64':>18s} "
           f"{'ratio':>6s} {'score_samples f32':>18s} {'ratio':>6s} {'reconstruct f64':>16s} "
-          f"{'ratio':>6s}")
+          f"{'ratio':>6s} {'error f64':>10s} {'ratio':>6s}")
     for n in sizes:
         X = X_all[:n]
         X32 = X.astype(np.float32)
@@ -208,6 +210,7 @@ def throughput(quick: bool) -> None:
             "f64": partial(det.score_samples, X),
             "f32": partial(det.score_samples, X32),
             "rec": partial(det.reconstruct, X),
+            "err": partial(det.reconstruction_error, X),
         }
         timings = {key: [] for key in calls}
         for fn in calls.values():  # warm-up
@@ -222,7 +225,8 @@ def throughput(quick: bool) -> None:
             print(f"{n:9d} {label:6s} {n / t['keras']:14,.0f} {n / t['f64']:18,.0f} "
                   f"{t['keras'] / t['f64']:5.2f}x {n / t['f32']:18,.0f} "
                   f"{t['keras'] / t['f32']:5.2f}x {n / t['rec']:16,.0f} "
-                  f"{t['keras'] / t['rec']:5.2f}x")
+                  f"{t['keras'] / t['rec']:5.2f}x {n / t['err']:10,.0f} "
+                  f"{t['keras'] / t['err']:5.2f}x")
         del calls, X32
     print("ratio = skae throughput / Model.predict throughput (>= 1 means no worse)")
 

@@ -4,7 +4,10 @@ Each score is first mapped to its *training rank*: the fraction of the training 
 that score lower, read off a fixed grid of the training scores' quantiles (linear in
 between; beyond the highest training score it keeps growing along the line through the
 top decile, so that rows more extreme than every training row stay ordered). The ranks
-are averaged with weights. The averaged rank is finally put back on the scale of the
+are then averaged with weights, either as they are (``"rank"``) or as tail scores
+(``"tail"``, :func:`tail_score`: minus the log of the share of training rows scoring
+higher), which lets one score's strong evidence carry the row where the other is
+unremarkable. The averaged rank is finally put back on the scale of the
 first score (the reconstruction error) through the training rows' quantiles: a row whose
 combined rank equals that of a training row's q-quantile gets that row's error. So the
 combined score has exactly the training errors' distribution on the training rows, and
@@ -19,11 +22,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fit_rank_grid", "from_rank", "to_rank"]
+__all__ = ["TAIL_FLOOR", "fit_rank_grid", "from_rank", "tail_score", "to_rank"]
 
 #: Quantile levels of the grids: 0, 1/1000, ..., 1.
 LEVELS = np.linspace(0.0, 1.0, 1001)
 _TOP = 900  # index of the 0.9 level: the top decile sets the slope beyond the grid
+#: Smallest share of training rows above a row that :func:`tail_score` tells apart: the top
+#: 1 % of the training rows all count as strong evidence, so that a few extreme training
+#: rows (the anomalies among them) do not decide the combination alone.
+TAIL_FLOOR = 0.01
 
 
 def fit_rank_grid(scores: np.ndarray) -> np.ndarray:
@@ -117,4 +124,40 @@ def from_rank(grid: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     scores = np.interp(ranks, LEVELS, grid)
     above = ranks > 1.0
     scores[above] = grid[-1] + (ranks[above] - 1.0) * _top_slope(grid)
+    return scores
+
+
+def tail_score(ranks: np.ndarray, floor: float = TAIL_FLOOR) -> np.ndarray:
+    """Tail score of training ranks: ``-log(1 - rank + floor)``, growing on beyond rank 1.
+
+    ``1 - rank`` is the share of training rows that score higher (a tail probability);
+    its minus log adds up like evidence (Fisher's way of combining p-values), so a
+    weighted average of tail scores is high when either score is in its far tail, where
+    an average of ranks stays middling. Beyond the highest training score (rank above 1)
+    the tail score continues along its tangent at rank 1 (slope ``1 / floor``), so it is
+    continuous, increasing, and unbounded.
+
+    Parameters
+    ----------
+    ranks : ndarray of shape (n_samples,)
+        Training ranks, from :func:`to_rank`.
+    floor : float, default=TAIL_FLOOR
+        Added to the tail probability: ranks within ``floor`` of the top differ little.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+        Non-decreasing in ``ranks``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae._hybrid import tail_score
+    >>> tail_score(np.array([0.0, 0.5, 0.99, 1.0, 1.01]), floor=0.01).round(2).tolist()
+    [-0.01, 0.67, 3.91, 4.61, 5.61]
+    """
+    ranks = np.asarray(ranks, dtype=np.float64)
+    scores = -np.log(np.clip(1.0 - ranks, 0.0, None) + floor)
+    above = ranks > 1.0
+    scores[above] = -np.log(floor) + (ranks[above] - 1.0) / floor
     return scores

@@ -107,7 +107,7 @@ def test_partial_fit_chunks_then_threshold_over_all_of_them(Xy):
     for chunk in chunks:
         det.partial_fit(chunk)
     det.fit_threshold(iter(chunks))
-    expected = np.percentile(det.reconstruction_error(X), 90)
+    expected = np.percentile(-det.score_samples(X), 90)
     assert det.threshold_ == pytest.approx(expected, rel=1e-9)
 
 

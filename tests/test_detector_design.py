@@ -1,4 +1,5 @@
-"""The detector's default design: a feature-bagged ensemble scored by residual isolation."""
+"""The detector's default design: a feature-bagged ensemble whose reconstruction error is
+combined with an isolation forest's score by training-rank tail scores."""
 
 import pickle
 
@@ -20,9 +21,28 @@ def data():
 
 def test_defaults():
     det = ReconstructionOutlierDetector()
-    assert det.n_estimators == 1
+    assert det.n_estimators == 8
     assert det.max_features == 0.5
-    assert det.isolation_weight == 0.0
+    assert det.isolation_weight == 0.7
+    assert det.score_combination == "tail"
+
+
+def test_the_default_is_the_ensemble_combined_with_isolation(data):
+    det = ReconstructionOutlierDetector(**SMALL).fit(data)
+    assert det.n_components_ == 8 * 2  # 8 members side by side
+    assert det.isolation_forest_ is not None
+    assert not np.allclose(det.score_samples(data), -det.reconstruction_error(data))
+
+
+def test_the_isolation_forest_grows_on_the_scaled_rows(data):
+    det = ReconstructionOutlierDetector(**SMALL).fit(data)
+    forest = det.isolation_forest_
+    inner = np.isfinite(forest["threshold"])
+    assert forest["feature"][inner].max() < data.shape[1]  # the row's columns, nothing else
+    from skae._isolation import isolation_scores
+    scaled = (data - det.center_) / det.scale_
+    levels = np.quantile(isolation_scores(forest, scaled), [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(levels, det.isolation_grid_[[0, 500, 1000]])
 
 
 def test_the_ensemble_is_one_network_of_masked_members(data):
@@ -58,14 +78,35 @@ def test_without_isolation_the_score_is_the_reconstruction_error(data):
     np.testing.assert_allclose(det.score_samples(data), -det.reconstruction_error(data))
 
 
-def test_isolation_scores_have_the_training_errors_distribution(data):
-    det = ReconstructionOutlierDetector(isolation_weight=0.33, **SMALL).fit(data)
+@pytest.mark.parametrize("combination", ["tail", "rank"])
+def test_isolation_scores_have_the_training_errors_distribution(data, combination):
+    det = ReconstructionOutlierDetector(isolation_weight=0.33, score_combination=combination,
+                                        **SMALL).fit(data)
     scores = -det.score_samples(data)
     errors = det.reconstruction_error(data)
     assert not np.allclose(scores, errors)  # a different ranking ...
     levels = [0.1, 0.5, 0.9, 0.99]  # ... on the same scale
     np.testing.assert_allclose(np.quantile(scores, levels), np.quantile(errors, levels),
                                rtol=0.02)
+
+
+def test_tail_and_rank_combinations_rank_rows_differently(data):
+    tail = ReconstructionOutlierDetector(**SMALL).fit(data)
+    rank = ReconstructionOutlierDetector(score_combination="rank", **SMALL).fit(data)
+    np.testing.assert_array_equal(tail.encoder_.get_weights()[0], rank.encoder_.get_weights()[0])
+    order_tail = np.argsort(tail.score_samples(data))
+    order_rank = np.argsort(rank.score_samples(data))
+    assert not np.array_equal(order_tail, order_rank)
+
+
+def test_a_row_in_the_far_tail_of_one_view_is_flagged(data):
+    """A row in a sparse region (isolated at once) that the autoencoder still reconstructs
+    well: the tail combination flags it, the rank average leaves it middling."""
+    far = data[:1] * 4.0  # along the data's structure, far out: easy to isolate
+    tail = ReconstructionOutlierDetector(contamination=0.05, **SMALL).fit(data)
+    rank = ReconstructionOutlierDetector(contamination=0.05, score_combination="rank",
+                                         **SMALL).fit(data)
+    assert tail.decision_function(far)[0] < rank.decision_function(far)[0]
 
 
 def test_threshold_rules_apply_to_the_score(data):
@@ -83,7 +124,9 @@ def test_a_rows_score_does_not_depend_on_the_batch(data):
 
 
 def test_far_rows_and_rows_off_the_structure_are_flagged(data):
-    det = ReconstructionOutlierDetector(**SMALL).fit(data)
+    # the default training budget: after 5 epochs the members have not yet learnt the
+    # relation between the columns, so a row breaking it is not yet unusual to them
+    det = ReconstructionOutlierDetector(**{**SMALL, "epochs": "auto"}).fit(data)
     far = 10 * np.ones((1, 6))
     off = data[:1].copy()
     off[0, 0] += 6 * data[:, 0].std()  # breaks the correlation between columns
@@ -113,6 +156,7 @@ def test_save_load_and_pickle_keep_the_scores(data, tmp_path):
     ({"max_features": 1.5}, "max_features"),
     ({"isolation_weight": 1.5}, "isolation_weight"),
     ({"isolation_weight": -0.1}, "isolation_weight"),
+    ({"score_combination": "max"}, "score_combination"),
 ])
 def test_invalid_design_parameters(data, params, match):
     with pytest.raises(ValueError, match=match):

@@ -36,7 +36,9 @@ def X():
 @pytest.fixture(scope="module")
 def fitted(X):
     return {
-        "detector": ReconstructionOutlierDetector(**FAST).fit(X),
+        # scored by the fused error engine (the default's combined score: see
+        # test_the_combined_score_is_per_row_and_chunked_by_working_memory)
+        "detector": ReconstructionOutlierDetector(isolation_weight=0.0, **FAST).fit(X),
         "transformer": AutoencoderTransformer(**FAST).fit(X),
         "denoiser": DenoisingAutoencoder(**FAST).fit(X),
     }
@@ -326,6 +328,27 @@ def test_tiny_working_memory_gives_same_results_in_small_chunks(fitted, X, name)
         assert_allclose(b, a, rtol=1e-12, atol=1e-12)
 
 
+def test_the_combined_score_is_per_row_and_chunked_by_working_memory(X):
+    """The default detector's score (reconstruction error combined with the isolation
+    forest's) walks the rows in chunks bounded by working_memory; a row's score is the
+    same alone, in a chunk, and whichever engine (numpy or the float32 graph) ran its
+    network."""
+    det = ReconstructionOutlierDetector(**FAST).fit(X)
+    assert det.isolation_forest_ is not None
+    X_big = np.random.default_rng(2).normal(size=(3000, 6))
+    whole = det.score_samples(X_big)
+    sizes, restore = _record_chunks(det)
+    try:
+        with sklearn.config_context(working_memory=0.05):
+            chunked = det.score_samples(X_big)
+    finally:
+        restore()
+    assert len(sizes) > 1 and max(sizes) < len(X_big) and sum(sizes) == len(X_big)
+    assert_allclose(chunked, whole, **F32)  # small chunks may take the float64 numpy engine
+    by_row = np.concatenate([det.score_samples(X_big[i:i + 1]) for i in range(0, 3000, 150)])
+    assert_allclose(whole[::150], by_row, **F32)
+
+
 def test_chunks_are_bounded_by_working_memory_not_by_n_samples(fitted):
     est = fitted["detector"]
     X_big = np.random.default_rng(2).normal(size=(3000, 6))
@@ -340,7 +363,7 @@ def test_chunks_are_bounded_by_working_memory_not_by_n_samples(fitted):
     assert limit < len(X_big)
     assert max(sizes) <= limit and sum(sizes) == len(X_big)
     assert len(sizes) == -(-len(X_big) // limit)
-    assert_allclose(scores, est.score_samples(X_big), rtol=1e-12)
+    assert_allclose(scores, est.score_samples(X_big), **F32)  # chunks may run in numpy
 
 
 @pytest.mark.parametrize("method", ["score_samples", "reconstruct", "transform"])
@@ -634,7 +657,8 @@ def test_large_chunks_score_in_one_graph_matching_row_by_row_numpy(X, loss):
     (robust scaling and error normalisation included) to float32 rounding."""
     rng = np.random.default_rng(3)
     X_shifted = X * rng.uniform(0.5, 20, size=X.shape[1]) + rng.uniform(-50, 50, X.shape[1])
-    det = ReconstructionOutlierDetector(**{**FAST, "loss": loss}).fit(X_shifted)
+    det = ReconstructionOutlierDetector(**{**FAST, "loss": loss, "isolation_weight": 0.0})
+    det.fit(X_shifted)
     assert det.scale_ is not None and det.feature_error_scale_ is not None
     engines = det._passes.engines_of("reconstruct")
     calls = []

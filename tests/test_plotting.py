@@ -555,8 +555,11 @@ def test_real_error_histogram_display(fitted):
     disp = ErrorHistogramDisplay.from_estimator(detector, X, y, bins=10)
     assert_allclose(disp.threshold_line_.get_xdata()[0], detector.threshold_)
     assert sum(p.get_height() for p in disp.bars_["abnormal"]) == np.sum(y != 1)
+    # the default detector's threshold applies to its anomaly score, which is drawn:
     # rows above the threshold are exactly the predicted outliers
-    assert np.all(detector.reconstruction_error(X)[y != 1] > detector.threshold_)
+    assert disp.ax_.get_xlabel() == "ReconstructionOutlierDetector anomaly score (-score_samples)"
+    assert np.all(-detector.score_samples(X)[y != 1] > detector.threshold_)
+    assert np.all(-detector.score_samples(X)[y == 1] <= detector.threshold_)
 
 
 def test_real_history_display(fitted):
@@ -619,7 +622,8 @@ def test_error_histogram_from_pipeline(fitted):
     assert sum(p.get_height() for p in disp.bars_["abnormal"]) == np.sum(y != 1)
     errors = np.concatenate([disp.bars_["normal"].datavalues, disp.bars_["abnormal"].datavalues])
     assert errors.sum() == X.shape[0]
-    assert disp.ax_.get_xlabel() == "ReconstructionOutlierDetector.reconstruction_error"
+    # the values the detector's threshold applies to: its anomaly score
+    assert disp.ax_.get_xlabel() == "ReconstructionOutlierDetector anomaly score (-score_samples)"
 
 
 def test_signal_from_pipeline_draws_in_the_input_units(fitted):
@@ -631,7 +635,7 @@ def test_signal_from_pipeline_draws_in_the_input_units(fitted):
     assert_allclose(disp.reconstruction_lines_[0].get_ydata(), expected, rtol=1e-5)
     assert disp.ax_.get_ylabel() == "value"
     score = -pipe.score_samples(X[2:3])[0]
-    assert f"reconstruction_error: {score:.4g}" in disp.ax_.get_title()
+    assert f"anomaly score (-score_samples): {score:.4g}" in disp.ax_.get_title()
 
 
 def test_signal_from_pipeline_without_inverse_names_the_transformed_units():

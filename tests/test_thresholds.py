@@ -251,11 +251,11 @@ def test_offset_comes_from_training_errors(params, labelled, fast_params):
     X, _ = labelled
     det = ReconstructionOutlierDetector(**params, **fast_params).fit(X)
     merged = {"contamination": "auto", "threshold": "log_mean_std", "n_std": None, **params}
-    expected = error_threshold(det.reconstruction_error(X), **merged)
+    expected = error_threshold(-det.score_samples(X), **merged)
     assert det.threshold_ == pytest.approx(expected, rel=1e-6)
     assert det.offset_ == -det.threshold_
     flagged = det.predict(X) == -1
-    np.testing.assert_array_equal(flagged, det.reconstruction_error(X) > det.threshold_)
+    np.testing.assert_array_equal(flagged, -det.score_samples(X) > det.threshold_)
     if "contamination" in params:
         assert flagged.mean() == pytest.approx(0.1, abs=1 / len(X))
 
@@ -267,7 +267,7 @@ def test_fit_threshold_moves_only_the_threshold(labelled, fast_params, count_tra
     n_trained = len(count_training)
     det.set_params(contamination=0.2)
     assert det.offset_ == -error_threshold(  # set_params alone changes nothing
-        det.reconstruction_error(X), contamination="auto", threshold="log_mean_std", n_std=None
+        -det.score_samples(X), contamination="auto", threshold="log_mean_std", n_std=None
     )
     assert det.fit_threshold(X) is det
     assert len(count_training) == n_trained
@@ -284,7 +284,7 @@ def test_fit_threshold_with_normal_label_uses_normal_rows(labelled, fast_params)
     fitted = det.threshold_
     det.fit_threshold(X, y)  # same rows and parameters as fit: same threshold
     assert det.threshold_ == pytest.approx(fitted, rel=1e-6)
-    expected = np.percentile(det.reconstruction_error(X[y == 1]), 95.0)
+    expected = np.percentile(-det.score_samples(X[y == 1]), 95.0)
     assert det.threshold_ == pytest.approx(expected, rel=1e-6)
     with pytest.raises(ValueError, match="needs labels"):
         det.fit_threshold(X)
@@ -335,7 +335,7 @@ def test_grid_search_with_sklearn_scorers(normal_label, labelled, fast_params):
     # the refitted detector thresholded the rows it trained on: normal ones with normal_label
     best = search.best_estimator_
     rows = X if normal_label is None else X[y == 1]
-    expected = np.percentile(best.reconstruction_error(rows), 100 * (1 - best.contamination))
+    expected = np.percentile(-best.score_samples(rows), 100 * (1 - best.contamination))
     assert best.threshold_ == pytest.approx(expected, rel=1e-6)
 
 

@@ -165,3 +165,20 @@ def reconstruction_error(estimator: Any, X: Any, caller_name: str) -> np.ndarray
             f"expected ({n_samples},)."
         )
     return errors
+
+
+def error_values(estimator: Any, X: Any, caller_name: str) -> tuple[np.ndarray, str]:
+    """The per-row values a detector's threshold applies to, and what they are called.
+
+    A fitted detector whose score combines the reconstruction error with another score
+    (``isolation_forest_`` set) is thresholded on its anomaly score, ``-score_samples``
+    (on the reconstruction error's scale): that is what is drawn against ``threshold_``,
+    so that the rows beyond the line are exactly those ``predict`` flags. Any other
+    estimator gives its ``reconstruction_error``.
+    """
+    final = final_estimator(estimator)
+    if getattr(final, "isolation_forest_", None) is None:
+        return (reconstruction_error(estimator, X, caller_name),
+                f"{type(final).__name__}.reconstruction_error")
+    scores = -np.asarray(estimator.score_samples(X), dtype=float)
+    return scores, f"{type(final).__name__} anomaly score (-score_samples)"

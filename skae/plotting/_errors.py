@@ -8,9 +8,9 @@ import numpy as np
 
 from ._base import (
     as_float_array,
+    error_values,
     final_estimator,
     get_axes,
-    reconstruction_error,
     style_kwargs,
 )
 
@@ -279,9 +279,13 @@ class ErrorHistogramDisplay:
             error per row, e.g. :class:`skae.ReconstructionOutlierDetector`; or a
             fitted :class:`~sklearn.pipeline.Pipeline` whose last step is one (X
             then goes through the steps before it, as in ``pipeline.score_samples``).
+            A detector whose score combines the error with an isolation forest's
+            (``isolation_weight > 0``, the default) is drawn by its anomaly score,
+            ``-score_samples``, on the error's scale: the values its ``threshold_``
+            applies to, so the rows beyond the line are exactly those it flags.
 
         X : array-like of shape (n_samples, n_features)
-            Data whose reconstruction errors are plotted.
+            Data whose reconstruction errors (or anomaly scores) are plotted.
 
         y : array-like of shape (n_samples,), default=None
             Labels; rows equal to ``normal_label`` are normal, the others abnormal.
@@ -303,7 +307,7 @@ class ErrorHistogramDisplay:
         """
         if y is not None and len(y) != np.shape(X)[0]:
             raise ValueError(f"X has {np.shape(X)[0]} rows but y has {len(y)} labels.")
-        errors = reconstruction_error(estimator, X, f"{cls.__name__}.from_estimator")
+        errors, error_label = error_values(estimator, X, f"{cls.__name__}.from_estimator")
         final = final_estimator(estimator)
         if threshold is None:
             threshold = getattr(final, "threshold_", None)
@@ -313,7 +317,7 @@ class ErrorHistogramDisplay:
             threshold=threshold,
             normal_label=normal_label,
             # the units drawn: the estimator's own error (a detector's is per-feature scaled)
-            error_label=f"{type(final).__name__}.reconstruction_error",
+            error_label=error_label,
             bins=bins,
             alpha=alpha,
             ax=ax,

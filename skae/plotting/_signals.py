@@ -10,10 +10,10 @@ import numpy as np
 from ._base import (
     as_float_array,
     check_same_shape,
+    error_values,
     final_estimator,
     get_axes,
     reconstruct,
-    reconstruction_error,
     style_kwargs,
     take_rows,
 )
@@ -337,7 +337,8 @@ class SignalReconstructionDisplay:
             ``inverse_transform`` (else both curves in the transformed units,
             which the vertical axis names). The title gives the mean squared
             difference of the drawn curves and, below it, the estimator's own
-            ``reconstruction_error`` (and ``threshold_``, for a detector).
+            ``reconstruction_error`` (for a detector, the anomaly score its
+            ``threshold_`` applies to, and the threshold).
 
         X : array-like of shape (n_samples, n_timesteps)
             Signals, one per row.
@@ -363,9 +364,9 @@ class SignalReconstructionDisplay:
         x, x_rec, units = reconstruct(estimator, X_sel, caller)
         x = as_float_array(x, "X", ndim=(2,))
         final = final_estimator(estimator)
-        estimator_errors = None
+        estimator_errors, error_name = None, f"{type(final).__name__}.reconstruction_error"
         if callable(getattr(final, "reconstruction_error", None)):
-            estimator_errors = reconstruction_error(estimator, X_sel, caller)
+            estimator_errors, error_name = error_values(estimator, X_sel, caller)
         disp = cls(
             signal=x[0] if single else x,
             reconstructed_signal=x_rec[0] if single else x_rec,
@@ -373,7 +374,7 @@ class SignalReconstructionDisplay:
             indices=rows,
             estimator_errors=estimator_errors,
             threshold=getattr(final, "threshold_", None),
-            error_name=f"{type(final).__name__}.reconstruction_error",
+            error_name=error_name,
             value_label=f"value{units}",
         )
         return disp.plot(

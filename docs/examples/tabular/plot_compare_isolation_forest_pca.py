@@ -109,7 +109,10 @@ ax.set_title("WDBC-like table, draw 0")
 # - **IsolationForest** is fast, needs no scaling and is a strong default on tables; try
 #   it first when you have no reason to expect structure between the columns.
 # - **PCA** is the cheapest baseline when the normal rows lie near a linear subspace.
-# - **skae's detector** learns non-linear structure. It pays off when normal rows follow
+# - **skae's detector** combines an ensemble of small autoencoders, which learn the
+#   non-linear relations between the columns, with an isolation forest, which finds rows in
+#   sparse regions; on ADBench's 33 tables it ranks outliers better than IsolationForest on
+#   average, at the cost of training. It pays off most when normal rows follow
 #   relations between columns (signals, images, correlated measurements), when you can
 #   train on rows known to be normal (``normal_label``, see the ECG5000 walkthrough), and
 #   inside scikit-learn tooling you already use (pipelines, grid searches over the
