@@ -4,7 +4,7 @@ Follows the protocol of ``BENCHMARKS.md`` section 3 (ADBench's unsupervised sett
 runs, side by side in one process, one run:
 
 - ``skae``: :class:`skae.ReconstructionOutlierDetector` with library defaults
-  (``random_state=0``), anomaly score ``-score_samples``;
+  (``random_state=0``, or ``--random-state``), anomaly score ``-score_samples``;
 - ``skae-<ingredient>``: the same with one ingredient of the default design switched off
   (an ablation; see ``ABLATIONS``; skipped when the installed skae lacks the parameter);
 - ``iforest``: :class:`sklearn.ensemble.IsolationForest`, the mean score of
@@ -47,7 +47,8 @@ From the repository root::
 
 Options: ``--data`` (default ``../shared/data/adbench`` relative to the repository
 root), ``--half {A,B,all}``, ``--datasets`` (by name, with or without ``.npz``),
-``--detectors`` (names above; ``skae-all`` selects every ablation), ``--csv PATH`` (one row
+``--detectors`` (names above; ``skae-all`` selects every ablation), ``--random-state``
+(of the skae detectors), ``--csv PATH`` (one row
 per dataset and detector), ``--markdown PATH`` (the printed tables as Markdown),
 ``--from-csv PATHS`` (print the tables of saved rows, running nothing). The script exits
 with a message when the data folder is absent.
@@ -146,6 +147,10 @@ ABLATIONS: dict[str, dict[str, object]] = {
 }
 
 
+#: ``random_state`` of every skae detector (``--random-state``).
+SKAE_RANDOM_STATE = 0
+
+
 def _skae_scorer(**overrides) -> Scorer:
     from skae import ReconstructionOutlierDetector  # lazy: may not exist yet
 
@@ -155,7 +160,8 @@ def _skae_scorer(**overrides) -> Scorer:
         raise ImportError(f"this skae has no parameter {', '.join(sorted(unknown))}")
 
     def fit_score(X_train: np.ndarray, X_test: np.ndarray) -> np.ndarray:
-        det = ReconstructionOutlierDetector(random_state=0, **overrides).fit(X_train)
+        det = ReconstructionOutlierDetector(random_state=SKAE_RANDOM_STATE, **overrides)
+        det.fit(X_train)
         return -np.asarray(det.score_samples(X_test), dtype=np.float64)
 
     return _timed(fit_score)
@@ -448,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", "--data-dir", dest="data", type=Path,
                         default=DEFAULT_DATA_DIR,
                         help=f"folder of ADBench .npz files (default: {DEFAULT_DATA_DIR})")
+    parser.add_argument("--random-state", type=int, default=0,
+                        help="random_state of the skae detectors (default 0)")
     parser.add_argument("--half", choices=("A", "B", "all"), default="all",
                         help="run one fixed half of the datasets only")
     parser.add_argument("--datasets", nargs="+", default=None,
@@ -461,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run nothing: print the tables of rows saved with --csv "
                              "(e.g. the two halves run as separate processes)")
     args = parser.parse_args(argv)
+    global SKAE_RANDOM_STATE
+    SKAE_RANDOM_STATE = args.random_state
     if args.from_csv is not None:
         rows = _read_rows(args.from_csv)
         _report(rows, list(dict.fromkeys(r["detector"] for r in rows)), args.markdown)
