@@ -103,7 +103,7 @@ def report(scores: Path) -> None:
         for k in (0, 1):
             for half in ("A", "B", "all"):
                 vals = [per[t][k] for t in tables if half in ("all", half_of(t))]
-                cells.append(f"{np.mean(vals):8.4f}")
+                cells.append(f"{np.mean(vals):8.4f}" if vals else f"{'-':>8}")
         diffs = [per[t][0] - results["iforest"][t][0] for t in tables]
         wtl = (sum(x > TIE for x in diffs), sum(abs(x) <= TIE for x in diffs),
                sum(x < -TIE for x in diffs))
