@@ -13,8 +13,9 @@ whatever the number of rows:
 2. **The epochs** stream the blocks, in a seeded random order each epoch and with their
    rows shuffled, through a ``tf.data`` generator into ``keras.Model.fit``. Early
    stopping watches the training loss (no rows are held out).
-3. **The detector's threshold** comes from the final network's errors over all rows (one
-   float per row), computed block by block.
+3. **The detector's threshold** comes from the final network's anomaly scores over all
+   rows (one float per row), computed block by block; the error scale, the isolation
+   forest and its rank grids come from the sample.
 """
 
 from __future__ import annotations

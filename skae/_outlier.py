@@ -86,8 +86,8 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     On 33 ADBench tables (train on unlabelled rows with their anomalies, score held-out
     rows; ``benchmarks/adbench.py``) the default design ranks outliers better than
     scikit-learn's ``IsolationForest`` on average and better than either of its two views
-    alone; the User Guide's estimators page gives the figures and what each ingredient
-    buys.
+    alone, though not on every table, nor on every collection of tables; the User Guide's
+    estimators page gives the figures and what each ingredient buys.
 
     The threshold is a score level computed from the training rows' scores. Threshold
     parameters (``contamination``, ``threshold``, ``n_std``) only move ``offset_``: with
@@ -99,7 +99,9 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     contamination : "auto" or float in (0, 0.5], default="auto"
         ``"auto"`` uses the ``threshold`` rule. A float flags that fraction of the
         training rows (the threshold is the ``100 * (1 - contamination)``-th percentile
-        of their errors) and takes precedence over ``threshold``.
+        of their anomaly scores) and takes precedence over ``threshold``. The anomaly
+        score is on the scale of the reconstruction error; the rules below call it the
+        error.
     threshold : {"log_mean_std", "mean_std", "median_mad"} or float, default="log_mean_std"
         With ``contamination="auto"``: ``"log_mean_std"`` flags errors above
         exp(mean + ``n_std`` standard deviations of the log training errors), which flags
@@ -139,9 +141,9 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         reconstructed by the sum of the members that see it. They train together in one
         ``fit`` and score in one forward pass. Randomised members disagree on the rows
         that do not fit the data's structure, which makes the errors generalise across
-        tables better than one network's. Costs about 1.2x one network's fit on a
-        2-core CPU at 8 members (more on wide tables); ``1``: one network on all the
-        columns.
+        tables better than one network's. At 8 members on a 2-core CPU, fit + score
+        take about 1.5x one network's on ADBench's tables (2 to 4x on tables of hundreds
+        of columns); ``1``: one network on all the columns.
     max_features : float in (0, 1], default=0.5
         Each member sees a random number of columns between ``ceil(max_features *
         n_features)`` and all of them (feature bagging; every column is seen by at least
@@ -194,6 +196,13 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     isolation_forest_ : dict or None
         The isolation forest of ``isolation_weight``, grown on the scaled training rows,
         as arrays (see ``skae._isolation``); None when ``isolation_weight=0``.
+    isolation_weight_ : float
+        ``isolation_weight`` at the last fit: the weight the grids below were fitted for.
+        Scoring uses it, so ``set_params(isolation_weight=...)`` takes effect at the next
+        ``fit`` (which, with ``memory``, loads the cached network and grows only the
+        forest).
+    score_combination_ : str
+        ``score_combination`` at the last fit, likewise.
     error_grid_, isolation_grid_, combined_grid_ : ndarray of shape (1001,) or None
         Quantiles of the training rows' reconstruction errors, isolation scores and
         combined ranks (``score_combination``), which rank a row and put its score on
@@ -228,7 +237,11 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         *_BaseAutoencoder._saved_attributes,
         "threshold_", "offset_", "center_", "scale_", "feature_error_scale_",
         "isolation_forest_", "error_grid_", "isolation_grid_", "combined_grid_",
+        "isolation_weight_", "score_combination_",
     )
+    #: Files saved before the combination was a fitted attribute lack them.
+    _optional_attributes = (
+        *_BaseAutoencoder._optional_attributes, "isolation_weight_", "score_combination_")
     _auto_batch = (8, 16, 256)  # min(256, max(16, n_samples // 8))
     #: ``epochs="auto"``: a budget of about 150 gradient steps learns the bulk of the data,
     #: not the outliers among the training rows.
@@ -290,7 +303,9 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         _store_params(self, locals())
 
     def fit(self, X, y=None, sample_weight=None):
-        """Train the autoencoder and set the threshold from the training errors.
+        """Train the autoencoders, grow the isolation forest, set the threshold.
+
+        The threshold comes from the training rows' anomaly scores.
 
         Parameters
         ----------
@@ -301,8 +316,8 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
             ``y == normal_label`` are used.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights in the training loss and in the threshold's
-            statistics (means, deviations, quantiles); the input scaling and the error
-            normalisation use every row alike.
+            statistics (means, deviations, quantiles); the input scaling, the error
+            normalisation, the isolation forest and its rank grids use every row alike.
 
         Returns
         -------
@@ -381,7 +396,10 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         errors = errors.mean(axis=1)
         self.isolation_forest_ = self.error_grid_ = None
         self.isolation_grid_ = self.combined_grid_ = None
-        if self.isolation_weight > 0:
+        # the combination the grids are fitted for: set_params changes it only at the next fit
+        self.isolation_weight_ = float(self.isolation_weight)
+        self.score_combination_ = str(self.score_combination)
+        if self.isolation_weight_ > 0:
             errors = self._fit_isolation(Z_target, errors)
         self._set_threshold(errors, sample_weight)
 
@@ -396,14 +414,33 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         self.combined_grid_ = fit_rank_grid(self._combined_rank(errors, isolation))
         return self._combined_scores(errors, isolation)
 
+    def _check_loaded(self) -> None:
+        """Refuse a loaded file whose isolation forest this version cannot score."""
+        forest = getattr(self, "isolation_forest_", None)
+        if forest is None:
+            return
+        if not hasattr(self, "score_combination_") or not hasattr(self, "isolation_weight_"):
+            raise ValueError(
+                "This detector was saved by an earlier version of skae, whose isolation "
+                "forest grew on other columns (the rows and their residuals) and whose "
+                "scores were combined by rank: refit it and save it again."
+            )
+        inner = np.isfinite(np.asarray(forest["threshold"], dtype=np.float64))
+        columns = np.asarray(forest["feature"])[inner]
+        if columns.size and not 0 <= int(columns.min()) <= int(columns.max()) < self.n_features_in_:
+            raise ValueError(
+                f"Corrupt or tampered skae file: the isolation forest splits on column "
+                f"{int(columns.max())}, but the detector has {self.n_features_in_} columns."
+            )
+
     def _isolation(self, features: np.ndarray) -> np.ndarray:
         return isolation_scores(self.isolation_forest_, features)
 
     def _combined_rank(self, errors: np.ndarray, isolation: np.ndarray) -> np.ndarray:
         """Weighted average of the two training ranks, or of their tail scores."""
-        weight = float(self.isolation_weight)
+        weight = self.isolation_weight_
         ranks = to_rank(self.error_grid_, errors), to_rank(self.isolation_grid_, isolation)
-        if self.score_combination == "tail":
+        if self.score_combination_ == "tail":
             ranks = tuple(tail_score(r) for r in ranks)
         return (1.0 - weight) * ranks[0] + weight * ranks[1]
 
@@ -476,10 +513,12 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         )
 
     def fit_threshold(self, X, y=None, sample_weight=None):
-        """Set the threshold from the errors of X, keeping the trained network.
+        """Set the threshold from the anomaly scores of X, keeping the trained network.
 
-        Applies the current threshold parameters to the reconstruction errors of X, as
-        ``fit`` does with the training rows, without training. After
+        Applies the current threshold parameters to the anomaly scores of X, as ``fit``
+        does with the training rows, without training. The isolation forest, the rank
+        grids and the error normalisation stay as the last fit left them (after
+        ``partial_fit``, fitted on the last chunk). After
         ``set_params(contamination=0.05)``, ``fit_threshold(X_train)`` gives the
         threshold that a refit on ``X_train`` would give, at the cost of one forward
         pass; with held-out normal rows it calibrates the threshold on errors the

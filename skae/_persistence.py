@@ -418,6 +418,9 @@ def _check_fitted(estimator) -> None:
         value = vars(estimator).get(attr)
         if not _finite_numbers(value):
             raise _corrupt(_META, f"{attr}={value!r} is not finite")
+    check = getattr(estimator, "_check_loaded", None)
+    if check is not None:  # the estimator's own consistency checks (ValueError)
+        check()
     for attr, positive in getattr(cls, "_saved_feature_vectors", {}).items():
         value = vars(estimator).get(attr)
         if attr in cls._saved_attributes and value is not None and not (

@@ -1,6 +1,7 @@
 """One mechanism that turns reconstruction errors into an error threshold.
 
-A row is an outlier when its reconstruction error exceeds the threshold; the detector's
+The detector applies it to its anomaly scores, which are on the scale of the reconstruction
+error ("errors" below). A row is an outlier when its score exceeds the threshold; the detector's
 ``offset_`` is minus the threshold, so ``decision_function = score_samples - offset_`` is
 negative exactly for outliers. Every strategy - a contamination fraction, the
 ``"log_mean_std"``, ``"mean_std"`` and ``"median_mad"`` rules, a fixed error level - goes

@@ -8,6 +8,8 @@ import pytest
 
 from skae import ReconstructionOutlierDetector, load
 from skae._ensemble import MemberMask
+from skae._hybrid import from_rank, tail_score, to_rank
+from skae._isolation import isolation_scores
 
 SMALL = {"hidden_layer_sizes": (8,), "n_components": 2, "epochs": 5, "random_state": 0}
 
@@ -39,7 +41,6 @@ def test_the_isolation_forest_grows_on_the_scaled_rows(data):
     forest = det.isolation_forest_
     inner = np.isfinite(forest["threshold"])
     assert forest["feature"][inner].max() < data.shape[1]  # the row's columns, nothing else
-    from skae._isolation import isolation_scores
     scaled = (data - det.center_) / det.scale_
     levels = np.quantile(isolation_scores(forest, scaled), [0.0, 0.5, 1.0])
     np.testing.assert_allclose(levels, det.isolation_grid_[[0, 500, 1000]])
@@ -90,6 +91,23 @@ def test_isolation_scores_have_the_training_errors_distribution(data, combinatio
                                rtol=0.02)
 
 
+@pytest.mark.parametrize("combination", ["tail", "rank"])
+def test_the_score_is_the_documented_combination(data, combination):
+    """Error and isolation score -> training ranks -> (tail scores) -> weighted average ->
+    rank among the training rows' averages -> the training error at that rank."""
+    det = ReconstructionOutlierDetector(score_combination=combination, isolation_weight=0.6,
+                                        **SMALL).fit(data)
+    rows = np.vstack([data[:20], 3 * data[:3], 10 * np.ones((1, 6))])
+    errors = det.reconstruction_error(rows)
+    isolation = isolation_scores(det.isolation_forest_, (rows - det.center_) / det.scale_)
+    ranks = [to_rank(det.error_grid_, errors), to_rank(det.isolation_grid_, isolation)]
+    if combination == "tail":
+        ranks = [tail_score(r) for r in ranks]
+    average = 0.4 * ranks[0] + 0.6 * ranks[1]
+    expected = from_rank(det.error_grid_, to_rank(det.combined_grid_, average))
+    np.testing.assert_allclose(-det.score_samples(rows), expected, rtol=1e-9)
+
+
 def test_tail_and_rank_combinations_rank_rows_differently(data):
     tail = ReconstructionOutlierDetector(**SMALL).fit(data)
     rank = ReconstructionOutlierDetector(score_combination="rank", **SMALL).fit(data)
@@ -99,14 +117,34 @@ def test_tail_and_rank_combinations_rank_rows_differently(data):
     assert not np.array_equal(order_tail, order_rank)
 
 
-def test_a_row_in_the_far_tail_of_one_view_is_flagged(data):
-    """A row in a sparse region (isolated at once) that the autoencoder still reconstructs
-    well: the tail combination flags it, the rank average leaves it middling."""
-    far = data[:1] * 4.0  # along the data's structure, far out: easy to isolate
-    tail = ReconstructionOutlierDetector(contamination=0.05, **SMALL).fit(data)
-    rank = ReconstructionOutlierDetector(contamination=0.05, score_combination="rank",
-                                         **SMALL).fit(data)
-    assert tail.decision_function(far)[0] < rank.decision_function(far)[0]
+def test_the_combination_changes_at_fit_not_at_set_params(data):
+    det = ReconstructionOutlierDetector(contamination=0.1, **SMALL).fit(data)
+    before = det.score_samples(data)
+    det.set_params(score_combination="rank", isolation_weight=0.0)
+    np.testing.assert_array_equal(det.score_samples(data), before)
+    assert (det.predict(data) == -1).mean() == pytest.approx(0.1, abs=0.005)
+    det.fit(data)
+    assert det.isolation_forest_ is None and det.score_combination_ == "rank"
+    np.testing.assert_allclose(det.score_samples(data), -det.reconstruction_error(data))
+
+
+def test_a_file_with_an_earlier_isolation_forest_is_refused(data, tmp_path):
+    det = ReconstructionOutlierDetector(**SMALL).fit(data)
+    for attr in ("isolation_weight_", "score_combination_"):  # as an earlier skae saved it
+        vars(det).pop(attr)
+    det.save(tmp_path / "old.skae")
+    with pytest.raises(ValueError, match="earlier version of skae.*refit"):
+        load(tmp_path / "old.skae")
+
+
+def test_a_forest_splitting_on_missing_columns_is_refused(data, tmp_path):
+    det = ReconstructionOutlierDetector(**SMALL).fit(data)
+    forest = det.isolation_forest_
+    inner = np.flatnonzero(np.isfinite(forest["threshold"]))
+    forest["feature"][inner[0]] = 2 * data.shape[1] - 1  # a residual column of old
+    det.save(tmp_path / "bad.skae")
+    with pytest.raises(ValueError, match="splits on column 11, but the detector has 6"):
+        load(tmp_path / "bad.skae")
 
 
 def test_threshold_rules_apply_to_the_score(data):

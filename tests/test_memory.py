@@ -164,6 +164,8 @@ def test_key_ignores_only_non_network_parameters(X, fast_params):
         {"contamination": 0.1}, {"threshold": 0.5}, {"n_std": 4.0}, {"normal_label": 1},
         {"verbose": 1}, {"warm_start": True}, {"memory": "somewhere"},
         {"optimizer": keras.optimizers.Adam(1e-3)},  # an equal, distinct instance
+        # the isolation forest and the combination are fitted after training
+        {"isolation_weight": 0.2}, {"score_combination": "rank"},
     ]
     for params in same:
         assert _key(clone(det).set_params(**params), X) == key, params
@@ -172,6 +174,7 @@ def test_key_ignores_only_non_network_parameters(X, fast_params):
         {"n_components": 3}, {"epochs": 4}, {"learning_rate": 0.01}, {"loss": "mae"},
         {"hidden_layer_sizes": (9,)}, {"optimizer": keras.optimizers.Adam(1e-2)},
         {"validation_fraction": 0.2}, {"fit__shuffle": False},
+        {"n_estimators": 3}, {"max_features": 0.8},  # the ensemble is the network
     ]
     keys = {_key(clone(det).set_params(**params), X) for params in different}
     assert key not in keys and len(keys) == len(different)

@@ -69,22 +69,25 @@ print(f"{flagged.sum()} payments flagged; {(flagged & is_odd).sum()} of the 20 p
 print(payments.assign(score=scores).nsmallest(8, "score"))
 
 # %%
-# How the errors of the planted payments compare with the others:
+# How the anomaly scores of the planted payments compare with the others (the scores, on
+# the scale of the reconstruction error, are what the threshold applies to):
 from sklearn.metrics import roc_auc_score
 
 from skae.plotting import ErrorHistogramDisplay
 
 detector = pipeline[-1]
-errors = detector.reconstruction_error(pipeline[:-1].transform(payments))
+anomaly = -scores
 print(f"ROC-AUC of the scores against the planted labels: {roc_auc_score(~is_odd, scores):.3f}")
 display = ErrorHistogramDisplay.from_predictions(
-    errors, np.where(is_odd, -1, 1), threshold=detector.threshold_,
-    bins=np.geomspace(errors.min(), errors.max(), 40),
+    anomaly, np.where(is_odd, -1, 1), threshold=detector.threshold_,
+    bins=np.geomspace(anomaly.min(), anomaly.max(), 40),
+    error_label="anomaly score (-score_samples)",
 )
 display.ax_.set_xscale("log")
 
 # %%
-# The normal rows fall into two groups. The errors by channel say why:
+# The reconstruction errors by channel (the autoencoders' view of the rows):
+errors = detector.reconstruction_error(pipeline[:-1].transform(payments))
 print(pd.Series(errors, index=payments.index).groupby(payments["channel"]).median().round(2))
 
 # %%
