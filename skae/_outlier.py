@@ -457,13 +457,8 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         scaling = self._pass_options()["scaling"]
 
         def scores(rows):
-            Z = rows if scaling is None else scaling.transform(rows)
-            recon = self._passes.network(Z)
-            errors = self._element_errors(recon, Z)
-            if self.feature_error_scale_ is not None:
-                errors /= self.feature_error_scale_
-            isolation = self._isolation(Z)
-            return self._combined_scores(errors.mean(axis=1), isolation)
+            Z = rows if scaling is None else scaling.transform(rows)  # the forest's space
+            return self._combined_scores(self._passes.row_errors(rows), self._isolation(Z))
 
         row_bytes = self._passes.row_bytes + 40 * self.n_features_in_
         return apply_batched(scores, X, row_bytes, check_finite=True, dtype=np.float64)
