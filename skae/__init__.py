@@ -21,23 +21,23 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from ._errors import InvalidFileError
+from ._version import __version__
 
 _LAZY = {
     "AutoencoderTransformer": "._transformer",
     "DenoisingAutoencoder": "._denoising",
     "ReconstructionOutlierDetector": "._outlier",
-    "load": "._persistence",
-    "save": "._pipeline_io",
+    "load": "._files",
+    "save": "._files",
 }
 
-__all__ = [*_LAZY, "__version__"]
+__all__ = [*_LAZY, "InvalidFileError", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._denoising import DenoisingAutoencoder  # noqa: F401
+    from ._files import load, save  # noqa: F401
     from ._outlier import ReconstructionOutlierDetector  # noqa: F401
-    from ._persistence import load  # noqa: F401
-    from ._pipeline_io import save  # noqa: F401
     from ._transformer import AutoencoderTransformer  # noqa: F401
 
 

@@ -10,8 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__
 from ._demos import DEMO_FLAGS, DEMOS
+from ._version import __version__
 
 __all__ = ["main"]
 

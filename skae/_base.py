@@ -267,19 +267,40 @@ class _BaseAutoencoder(_ScikerasConventions):
                                    epochs=epochs)
         self._validate_params()
         continuing = warm_start and hasattr(self, "model_")
-        # attributes, weights and optimizer state come back if this fit fails or is interrupted
-        with unchanged_on_failure(self, continuing):
-            Z_in, Z_target, weights = self._training_rows(
+        staged = self._staging_copy()  # the fit works on it; self changes at the end only
+        # weights and optimizer state come back if this fit fails or is interrupted
+        with unchanged_on_failure(staged, continuing):
+            Z_in, Z_target, weights = staged._training_rows(
                 X, y, sample_weight, continuing=continuing
             )
-            network, history = self._train_or_load(Z_in, Z_target, epochs, continuing, weights)
-            self._bind_network(network)
-            self._record_history(history, continuing)
-            recon = self._passes.network(Z_in)  # Z_in's precision, as when scoring
-            self._check_trained(recon)
-            self._warn_if_collapsed(recon, Z_target)
-            self._after_training(recon, Z_target, weights)
+            network, history = staged._train_or_load(Z_in, Z_target, epochs, continuing,
+                                                     weights)
+            staged._bind_network(network)
+            staged._record_history(history, continuing)
+            recon = staged._passes.network(Z_in)  # Z_in's precision, as when scoring
+            staged._check_trained(recon)
+            staged._warn_if_collapsed(recon, Z_target)
+            staged._after_training(recon, Z_target, weights)
+        self._publish(staged.__dict__)
         return self
+
+    def _staging_copy(self):
+        """A copy sharing this estimator's attributes, for a fit to change instead of it."""
+        staged = object.__new__(type(self))
+        staged.__dict__.update(self.__dict__)
+        return staged
+
+    def _publish(self, state: dict) -> None:
+        """Replace the fitted state at once: a call that started before sees the old state
+        (through :meth:`_published`), one that starts after sees the new one."""
+        self.__dict__ = state
+
+    def _published(self):
+        """A view of the fitted state as it is now, unchanged by a fit that publishes a new
+        one while the caller reads it (a refit in another thread)."""
+        view = object.__new__(type(self))
+        view.__dict__ = self.__dict__
+        return view
 
     def _training_rows(self, X, y, sample_weight, *, continuing: bool):
         """Validated training inputs, targets (in the network's scaled space) and weights."""

@@ -12,10 +12,12 @@ from ._base import _BaseAutoencoder, _CodeMixin, _store_params
 from ._dask import dask_aware
 from ._docs import fill_doc
 from ._noise import NOISE_KINDS, make_corruption
+from ._persistence import register
 
 __all__ = ["DenoisingAutoencoder"]
 
 
+@register  # skae.save / skae.load (skae/_persistence.py)
 @dask_aware  # Dask collections in, lazy Dask collections out (skae/_dask.py)
 @fill_doc
 class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):

@@ -128,7 +128,8 @@ class MemberMask(keras.constraints.Constraint):
 def _masked_dense(x, units, *, rows, cols, n_members, activation, name):
     return layers.Dense(
         units, activation=activation, kernel_constraint=MemberMask(rows, cols, n_members),
-        name=name,
+        kernel_initializer="zeros",  # _init_members draws the weights; Keras's default
+        name=name,                   # initializer would draw a seed from Python's `random`
     )(x)
 
 

@@ -29,9 +29,12 @@ trains each fold's network once, in one worker, and the others load it.
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import json
+import marshal
 import os
-import tempfile
+import types
 import warnings
 from collections.abc import Callable, Iterator
 from numbers import Integral
@@ -41,8 +44,10 @@ import keras
 import numpy as np
 from sklearn.utils.validation import check_memory
 
+from ._archive import write_atomically
 from ._distribute import strategy_key
 from ._serialization import network_from_bytes, network_to_bytes
+from ._version import __version__
 
 try:  # POSIX; elsewhere concurrent workers may train the same network twice
     import fcntl
@@ -92,6 +97,11 @@ def _key_value(value):
         raise _Uncacheable("a pre-built keras.Model is not hashed into the key")
     if hasattr(value, "num_replicas_in_sync") and hasattr(value, "scope"):
         return strategy_key(value)  # a tf.distribute.Strategy: not picklable
+    if isinstance(value, types.FunctionType):
+        return _function_key(value)
+    if isinstance(value, functools.partial):
+        return ("partial", _key_value(value.func), _key_value(list(value.args)),
+                _key_value(dict(value.keywords)))
     if isinstance(value, (list, tuple)):
         return type(value).__name__, [_key_value(v) for v in value]
     if isinstance(value, dict):
@@ -104,6 +114,32 @@ def _key_value(value):
         config.pop("name", None)  # Keras numbers instances: "adam", "adam_1", ...
         return _qualname(value), config
     return value
+
+
+def _function_key(func) -> tuple:
+    """A function by what it computes: its code (nested code included), its default
+    arguments and the values it closes over - not only its name, so that an edited
+    builder of the same name gets a new key."""
+    closure = [_cell_value(cell) for cell in (func.__closure__ or ())]
+    return ("function", func.__module__, func.__qualname__,
+            hashlib.sha1(marshal.dumps(_code_without_positions(func.__code__))).hexdigest(),
+            _key_value(list(func.__defaults__ or ())),
+            _key_value(dict(func.__kwdefaults__ or {})), _key_value(closure))
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # a cell not filled yet
+        return None
+
+
+def _code_without_positions(code):
+    """``code`` with its line numbers and file name reset, recursively: moving a builder
+    in its file, or the file, does not change what it computes."""
+    consts = tuple(_code_without_positions(c) if isinstance(c, types.CodeType) else c
+                   for c in code.co_consts)
+    return code.replace(co_consts=consts, co_filename="", co_firstlineno=1)
 
 
 def _qualname(obj) -> str:
@@ -122,7 +158,6 @@ def network_key(estimator, X_in: np.ndarray, X_target: np.ndarray, *, seed: int,
     """
     import tensorflow as tf
 
-    from . import __version__
 
     ignored = type(estimator)._non_network_params
     params = {
@@ -214,7 +249,15 @@ def train_or_load(estimator, train: Trainer, X_in: np.ndarray, X_target: np.ndar
 
 
 class _NetworkStore:
-    """A directory of trained networks, keyed by :func:`network_key`."""
+    """A directory of trained networks, keyed by :func:`network_key`.
+
+    Each entry is ``<key>.keras`` (the network) and ``<key>.json``, which records the
+    entry's own key, the SHA-256 digest of the ``.keras`` bytes and the training
+    history: an entry copied under another key, a network swapped for another, or a
+    damaged file is refused with a warning and the network trained again. A folder
+    that cannot be locked or written (read-only) is read if it can be, and the network
+    trained without caching it, with a warning.
+    """
 
     def __init__(self, directory: str):
         self.directory = directory
@@ -223,15 +266,17 @@ class _NetworkStore:
         return os.path.join(self.directory, key + suffix)
 
     def fetch_or_train(self, key: str, train: Trainer) -> tuple[keras.Model, dict]:
-        with _exclusive(self._path(key, ".lock")):
-            if os.path.exists(self._path(key, ".keras")):
-                try:
-                    return self._load(key)
-                except Exception as exc:  # corrupt file, or safe mode refused a layer
-                    warnings.warn(
-                        f"memory: could not load cached network {key} ({exc}); training it "
-                        "again.", UserWarning, stacklevel=5,
-                    )
+        try:
+            lock = _exclusive(self._path(key, ".lock"))
+            lock.__enter__()
+        except OSError as exc:
+            warnings.warn(f"memory: cannot lock the cache folder {self.directory} ({exc}); "
+                          "the network is not cached.", UserWarning, stacklevel=5)
+            return self._fetch(key) or train()
+        try:
+            cached = self._fetch(key)
+            if cached is not None:
+                return cached
             network, history = train()
             try:
                 self._save(key, network, history)
@@ -239,30 +284,42 @@ class _NetworkStore:
                 warnings.warn(f"memory: could not cache the trained network ({exc}).",
                               UserWarning, stacklevel=5)
             return network, history
+        finally:
+            lock.__exit__(None, None, None)
+
+    def _fetch(self, key: str) -> tuple[keras.Model, dict] | None:
+        """The cached entry of ``key``, or None (with a warning if it is unusable)."""
+        if not os.path.exists(self._path(key, ".keras")):
+            return None
+        try:
+            return self._load(key)
+        except Exception as exc:  # damaged, of another key, or refused by safe mode
+            warnings.warn(f"memory: could not use cached network {key} ({exc}); training it "
+                          "again.", UserWarning, stacklevel=6)
+            return None
 
     def _load(self, key: str) -> tuple[keras.Model, dict]:
         with open(self._path(key, ".json"), encoding="utf-8") as f:
-            history = json.load(f)
+            record = json.load(f)
         with open(self._path(key, ".keras"), "rb") as f:
-            network = network_from_bytes(f.read())
-        return network, history
+            data = f.read()
+        if not isinstance(record, dict) or record.get("key") != key:
+            raise ValueError("the entry belongs to another key")
+        if record.get("sha256") != hashlib.sha256(data).hexdigest():
+            raise ValueError("the network file is not the one the entry recorded")
+        history = record.get("history")
+        if not (isinstance(history, dict) and all(
+                isinstance(k, str) and isinstance(v, list)
+                and all(isinstance(x, (int, float)) for x in v) for k, v in history.items())):
+            raise ValueError("the training history is malformed")
+        return network_from_bytes(data), history
 
     def _save(self, key: str, network: keras.Model, history: dict) -> None:
-        # The history first: a .keras file present means its entry is complete.
-        _write_atomic(self._path(key, ".json"), json.dumps(history).encode("utf-8"))
-        _write_atomic(self._path(key, ".keras"), network_to_bytes(network))
-
-
-def _write_atomic(path: str, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        data = network_to_bytes(network)
+        record = {"key": key, "sha256": hashlib.sha256(data).hexdigest(), "history": history}
+        # The record first: a .keras file present means its entry is complete.
+        write_atomically(json.dumps(record).encode("utf-8"), self._path(key, ".json"))
+        write_atomically(data, self._path(key, ".keras"))
 
 
 @contextlib.contextmanager

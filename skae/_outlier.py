@@ -18,6 +18,8 @@ from ._ensemble import build_bagged_autoencoder, feature_subsets
 from ._hybrid import fit_rank_grid, from_rank, tail_score, to_rank
 from ._inference import apply_batched
 from ._isolation import fit_isolation_forest, isolation_scores
+from ._loaded_checks import check_forest, check_grid
+from ._persistence import register
 from ._scaling import FeatureScaling, error_scale
 from ._thresholds import THRESHOLD_PARAMS, THRESHOLD_RULES, check_threshold_params, error_threshold
 
@@ -62,6 +64,7 @@ _DOC_OVERRIDES = {
 }
 
 
+@register  # skae.save / skae.load (skae/_persistence.py)
 @dask_aware  # Dask collections in, lazy Dask collections out (skae/_dask.py)
 @fill_doc
 class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
@@ -415,7 +418,9 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         return self._combined_scores(errors, isolation)
 
     def _check_loaded(self) -> None:
-        """Refuse a loaded file whose isolation forest this version cannot score."""
+        """Refuse a loaded file whose threshold, forest or grids this version cannot use."""
+        if not np.isfinite(self.threshold_) or self.offset_ != -self.threshold_:
+            raise ValueError("corrupt or tampered detector: threshold_ and offset_ disagree")
         forest = getattr(self, "isolation_forest_", None)
         if forest is None:
             return
@@ -425,13 +430,15 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
                 "forest grew on other columns (the rows and their residuals) and whose "
                 "scores were combined by rank: refit it and save it again."
             )
-        inner = np.isfinite(np.asarray(forest["threshold"], dtype=np.float64))
-        columns = np.asarray(forest["feature"])[inner]
-        if columns.size and not 0 <= int(columns.min()) <= int(columns.max()) < self.n_features_in_:
-            raise ValueError(
-                f"Corrupt or tampered skae file: the isolation forest splits on column "
-                f"{int(columns.max())}, but the detector has {self.n_features_in_} columns."
-            )
+        check_forest(forest, self.n_features_in_)
+        for name in ("error_grid_", "isolation_grid_", "combined_grid_"):
+            check_grid(getattr(self, name), name)
+        weight = self.isolation_weight_
+        if not (isinstance(weight, float) and 0.0 < weight <= 1.0):
+            raise ValueError(f"corrupt or tampered detector: isolation_weight_={weight!r}")
+        if self.score_combination_ not in ("tail", "rank"):
+            raise ValueError("corrupt or tampered detector: score_combination_="
+                             f"{self.score_combination_!r}")
 
     def _isolation(self, features: np.ndarray) -> np.ndarray:
         return isolation_scores(self.isolation_forest_, features)
@@ -480,8 +487,9 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         -------
         scores : ndarray of shape (n_samples,)
         """
-        X, _ = self._validated(X)
-        return -self._anomaly_scores(X)
+        fitted = self._published()  # one fit's state throughout, even during a refit
+        X, _ = fitted._validated(X)
+        return -fitted._anomaly_scores(X)
 
     def _fit_error_scale(self, feature_errors: np.ndarray, Z_target: np.ndarray) -> None:
         """Error normalisation from the training rows' per-feature errors (unnormalised,
@@ -545,13 +553,15 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         >>> float((det.predict(X) == -1).mean())
         0.1
         """
-        X, _ = self._validated(X)
-        self._validate_params()
-        errors = self._anomaly_scores(X)
-        sample_weight = self._check_weights(sample_weight, errors[:, np.newaxis])
+        staged = self._staging_copy()  # published at once, as by fit
+        X, _ = staged._validated(X)
+        staged._validate_params()
+        errors = staged._anomaly_scores(X)
+        sample_weight = staged._check_weights(sample_weight, errors[:, np.newaxis])
         # The rows fit would use: the normal ones when normal_label is set.
-        errors, _ = self._training_data(errors[:, np.newaxis], y)
-        self._set_threshold(errors[:, 0], self._training_weights(sample_weight, y))
+        errors, _ = staged._training_data(errors[:, np.newaxis], y)
+        staged._set_threshold(errors[:, 0], staged._training_weights(sample_weight, y))
+        self._publish(staged.__dict__)
         return self
 
     def _set_threshold(self, errors: np.ndarray, sample_weight=None) -> None:
@@ -574,7 +584,8 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         decision : ndarray of shape (n_samples,)
             ``score_samples(X) - offset_``.
         """
-        return self.score_samples(X) - self.offset_
+        fitted = self._published()
+        return fitted.score_samples(X) - fitted.offset_
 
     def predict(self, X) -> np.ndarray:
         """+1 for inliers, -1 for outliers.
@@ -588,7 +599,8 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         -------
         labels : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self, "offset_")
-        decision = self.decision_function(X)
+        fitted = self._published()
+        check_is_fitted(fitted, "offset_")
+        decision = fitted.decision_function(X)
         return np.where(decision < 0, -1, 1)
 

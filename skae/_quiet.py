@@ -18,6 +18,7 @@ already has its logging set up.
 from __future__ import annotations
 
 import os
+import random
 import re
 import sys
 import tempfile
@@ -69,13 +70,17 @@ def import_tensorflow_quietly() -> None:
     """
     if "tensorflow" in sys.modules:
         return
-    if LOG_LEVEL_VARIABLE in os.environ:  # the user chose: keep their level and their lines
-        import keras  # noqa: F401
-        return
-    os.environ[LOG_LEVEL_VARIABLE] = "3"
-    with _held_back_log_lines():
-        import keras  # noqa: F401
-        import tensorflow  # noqa: F401
+    state = random.getstate()  # importing TensorFlow draws from Python's global `random`
+    try:
+        if LOG_LEVEL_VARIABLE in os.environ:  # the user chose: keep their level and lines
+            import keras  # noqa: F401
+            return
+        os.environ[LOG_LEVEL_VARIABLE] = "3"
+        with _held_back_log_lines():
+            import keras  # noqa: F401
+            import tensorflow  # noqa: F401
+    finally:
+        random.setstate(state)
 
 
 class _held_back_log_lines:  # noqa: N801 - used as a context manager

@@ -5,10 +5,12 @@ from __future__ import annotations
 from ._base import _BaseAutoencoder, _CodeMixin, _store_params
 from ._dask import dask_aware
 from ._docs import fill_doc
+from ._persistence import register
 
 __all__ = ["AutoencoderTransformer"]
 
 
+@register  # skae.save / skae.load (skae/_persistence.py)
 @dask_aware  # Dask collections in, lazy Dask collections out (skae/_dask.py)
 @fill_doc
 class AutoencoderTransformer(_CodeMixin, _BaseAutoencoder):
