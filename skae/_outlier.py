@@ -15,11 +15,13 @@ from ._base import _BaseAutoencoder, _store_params
 from ._dask import dask_aware
 from ._docs import fill_doc
 from ._ensemble import build_bagged_autoencoder, feature_subsets
+from ._fit_checks import check_enough_rows, warn_if_normal_minority
 from ._hybrid import fit_rank_grid, from_rank, tail_score, to_rank
 from ._inference import apply_batched
 from ._isolation import fit_isolation_forest, isolation_scores
 from ._scaling import FeatureScaling, error_scale
 from ._thresholds import THRESHOLD_PARAMS, THRESHOLD_RULES, check_threshold_params, error_threshold
+from ._warnings import warn
 
 __all__ = ["ReconstructionOutlierDetector"]
 
@@ -341,12 +343,14 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         y = column_or_1d(y, warn=True)
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels.")
+        warn_if_normal_minority(y, self.normal_label, warn)
         normal = X[y == self.normal_label]
         if normal.shape[0] == 0:
             raise ValueError(
                 f"No row of y equals normal_label={self.normal_label!r} (labels present: "
                 f"{np.unique(y)[:10].tolist()}); nothing to train on."
             )
+        check_enough_rows(self, normal.shape[0], selected_by=f"y == {self.normal_label!r}")
         return normal, normal
 
     # ------------------------------------------------------------------ defaults of the detector
