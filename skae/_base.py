@@ -10,6 +10,12 @@ declarations of the "hooks and declarations" section below.
 
 from __future__ import annotations
 
+from ._quiet import import_tensorflow_quietly
+
+# before Keras: a worker process unpickling an estimator imports this module directly,
+# not through skae's lazy attributes, and TensorFlow's log lines would leak there
+import_tensorflow_quietly()
+
 import inspect
 import math
 import os
