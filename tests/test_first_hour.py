@@ -124,8 +124,8 @@ def test_weights_steer_the_loss():
     a = rng.normal(size=(100, 2)) @ rng.normal(size=(2, 6))
     b = rng.normal(size=(100, 2)) @ rng.normal(size=(2, 6))
     X = np.vstack([a, b])
-    params = {"epochs": 30, "hidden_layer_sizes": (8,), "n_components": 2, "random_state": 0,
-              "learning_rate": 1e-2}
+    params = {"epochs": 12, "hidden_layer_sizes": (8,), "n_components": 2, "random_state": 0,
+              "learning_rate": 2e-2}
     errors = {}
     for favoured in ("a", "b"):
         w = np.r_[np.full(100, 10.0), np.full(100, 0.1)]
