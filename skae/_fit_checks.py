@@ -105,6 +105,14 @@ def _mean_predictor_mse(X: np.ndarray) -> float:
     return float(np.mean(np.var(X, axis=0)))
 
 
+def _typical_row_beats_the_means(recon: np.ndarray, X: np.ndarray) -> bool:
+    """Whether the median row is reconstructed better than by the column means: then a few
+    far-out rows, not the network, make the mean error exceed the mean predictor's."""
+    row_mse = np.mean((recon - X) ** 2, axis=1)
+    typical_baseline = np.median(np.mean((X - X.mean(axis=0)) ** 2, axis=1))
+    return bool(np.median(row_mse) < typical_baseline)
+
+
 def reconstruction_verdict(recon, X, *, history, activations, name: str) -> str | None:
     """Raise for a fit far worse than the column means; else the warning to give, or None.
 
@@ -152,7 +160,7 @@ def reconstruction_verdict(recon, X, *, history, activations, name: str) -> str 
         )
     collapsed = collapse_message(recon, X, history=history, activations=activations,
                                  name=name)
-    if collapsed or mse <= baseline:
+    if collapsed or mse <= baseline or _typical_row_beats_the_means(recon, X):
         return collapsed
     return (
         f"{name}: the network reconstructs its training rows worse than predicting each "
