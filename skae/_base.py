@@ -291,8 +291,8 @@ class _BaseAutoencoder(_ScikerasConventions):
     def _training_rows(self, X, y, sample_weight, *, continuing: bool):
         """Validated training inputs, targets (in the network's scaled space) and weights."""
         X = self._check_input(X, reset=not continuing)
-        check_enough_rows(self, X.shape[0])
         self._check_input_shape(X.shape[1])
+        check_enough_rows(self, X.shape[0])
         weights = self._check_weights(sample_weight, X)
         self._warn_if_overcomplete(X.shape[1])
         X_in, X_target = self._training_data(X, y)
