@@ -78,7 +78,7 @@ def test_held_back_lines_keep_everything_but_log_lines():
     assert result.stderr.splitlines() == ["a python warning", "after"]
 
 
-@pytest.mark.parametrize("level", ["3", "1"])
+@pytest.mark.parametrize("level", ["3"])  # other levels: test_held_back_lines_below_...
 def test_a_level_the_user_set_to_hide_info_lines_hides_them(level):
     result = _run(FIT_AND_SCORE, TF_CPP_MIN_LOG_LEVEL=level)
     assert result.returncode == 0, result.stderr
@@ -119,10 +119,12 @@ def test_held_back_lines_below_the_level_only():
 
 
 def test_a_fit_raises_no_keras_deprecation_warnings():
-    code = """
     import warnings
+
     import numpy as np
+
     from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector
+
     X = np.random.default_rng(0).normal(size=(60, 4))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -130,8 +132,6 @@ def test_a_fit_raises_no_keras_deprecation_warnings():
                           ReconstructionOutlierDetector):
             est = Estimator(epochs=2, random_state=0).fit(X)
             est.score_samples(X[:1])
-    print("DEPRECATIONS", sum(issubclass(w.category, DeprecationWarning) for w in caught))
-    """
-    result = _run(code)
-    assert result.returncode == 0, result.stderr
-    assert "DEPRECATIONS 0" in result.stdout, result.stdout
+    deprecations = [str(w.message)[:80] for w in caught
+                    if issubclass(w.category, DeprecationWarning)]
+    assert deprecations == []
