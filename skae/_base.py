@@ -10,6 +10,12 @@ declarations of the "hooks and declarations" section below.
 
 from __future__ import annotations
 
+from ._quiet import import_tensorflow_quietly
+
+# before Keras: a worker process unpickling an estimator imports this module directly,
+# not through skae's lazy attributes, and TensorFlow's log lines would leak there
+import_tensorflow_quietly()
+
 import inspect
 import math
 import os
@@ -23,10 +29,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._architectures import architecture_names, get_architecture, split_autoencoder
-from ._collapse import collapse_message, network_activations
+from ._collapse import network_activations
 from ._compat import _ScikerasConventions, named_classes, route_params, takes, unflatten_params
 from ._dask import fit_out_of_core, is_dask_collection
 from ._distribute import in_strategy_scope
+from ._fit_checks import check_enough_rows, reconstruction_verdict
 from ._inference import ForwardPasses, element_errors
 from ._memory import train_or_load
 from ._network_params import check_network_params, overcomplete_message
@@ -306,6 +313,7 @@ class _BaseAutoencoder(_ScikerasConventions):
         """Validated training inputs, targets (in the network's scaled space) and weights."""
         X = self._check_input(X, reset=not continuing)
         self._check_input_shape(X.shape[1])
+        check_enough_rows(self, X.shape[0])
         weights = self._check_weights(sample_weight, X)
         self._warn_if_overcomplete(X.shape[1])
         X_in, X_target = self._training_data(X, y)
@@ -490,7 +498,7 @@ class _BaseAutoencoder(_ScikerasConventions):
         network = getattr(self, "model_", None)
         activations = (network_activations(network) if network is not None
                        else {str(self.activation)})
-        message = collapse_message(
+        message = reconstruction_verdict(  # raises for a fit far worse than the column means
             recon, X_target, history=getattr(self, "history_", {}), activations=activations,
             name=type(self).__name__,
         )

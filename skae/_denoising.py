@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import _BaseAutoencoder, _CodeMixin, _store_params
 from ._dask import dask_aware
 from ._docs import fill_doc
+from ._fit_checks import clip_output
 from ._noise import NOISE_KINDS, make_corruption
 from ._persistence import register
 
@@ -162,5 +163,6 @@ class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):
         Returns
         -------
         X_restored : ndarray of shape (n_samples, n_features)
+            Within ``clip``'s bounds when it is set.
         """
-        return self.reconstruct(X)
+        return clip_output(self.reconstruct(X), self.clip)

@@ -366,6 +366,11 @@ _IDENTITY_AT_INFERENCE = (
 
 
 def _numpy(variable) -> np.ndarray:
+    # the backend tensor's own .numpy(): keras.ops.convert_to_numpy goes through
+    # np.array(tensor), which NumPy 2 answers with a DeprecationWarning per weight
+    value = getattr(variable, "value", variable)
+    if hasattr(value, "numpy"):
+        return np.asarray(value.numpy())
     return np.asarray(keras.ops.convert_to_numpy(variable))
 
 

@@ -7,9 +7,12 @@ say nothing a skae user can act on, so before TensorFlow's first import skae
 
 - sets the environment variable ``TF_CPP_MIN_LOG_LEVEL`` to ``"3"`` **only when it is
   unset** (a value the user set, e.g. ``TF_CPP_MIN_LOG_LEVEL=0`` to see everything, wins);
-- and, in that case only, holds back the log lines TensorFlow writes to file descriptor 2
-  while it is being imported (lines written before its log level takes effect). Anything
-  else written there meanwhile (a Python warning, for instance) is written out afterwards.
+- holds back the log lines TensorFlow writes to file descriptor 2 while it is being
+  imported, below the level in force (1: INFO; 2: also WARNING; 3: also ERROR): TensorFlow
+  writes them before its log level takes effect, so without this a level the user set
+  themselves, or the ``"3"`` a worker process (joblib, Dask, ``subprocess``) inherits from
+  its parent, did not hide them. Anything else written there meanwhile (a Python warning,
+  for instance) is written out afterwards.
 
 Nothing is done when TensorFlow was imported before skae needed it: the user's session
 already has its logging set up.
@@ -72,19 +75,37 @@ def import_tensorflow_quietly() -> None:
         return
     state = random.getstate()  # importing TensorFlow draws from Python's global `random`
     try:
-        if LOG_LEVEL_VARIABLE in os.environ:  # the user chose: keep their level and lines
+        os.environ.setdefault(LOG_LEVEL_VARIABLE, "3")
+        severities = _hidden_severities(os.environ[LOG_LEVEL_VARIABLE])
+        if not severities:  # level 0 (or not a level): the user asked for every line
             import keras  # noqa: F401
             return
-        os.environ[LOG_LEVEL_VARIABLE] = "3"
-        with _held_back_log_lines():
+        with _held_back_log_lines(severities):
             import keras  # noqa: F401
             import tensorflow  # noqa: F401
     finally:
         random.setstate(state)
 
 
+def _hidden_severities(level: str) -> str:
+    """The absl severity letters that ``TF_CPP_MIN_LOG_LEVEL=level`` hides."""
+    try:
+        n = int(level)
+    except ValueError:
+        return ""
+    return "IWE"[: max(0, min(n, 3))]
+
+
 class _held_back_log_lines:  # noqa: N801 - used as a context manager
-    """Send file descriptor 2 to a temporary file; on exit, write back all but log lines."""
+    """Send file descriptor 2 to a temporary file; on exit, write back all but the log
+    lines of the held ``severities`` (absl's letters: I, W, E; default all three)."""
+
+    def __init__(self, severities: str = "IWE"):
+        self._severities = severities
+
+    def _held(self, line: str) -> bool:
+        return is_tensorflow_log_line(line) and (
+            line.startswith(_ABSL_BANNER) or line[0] in self._severities)
 
     def __enter__(self):
         self._saved = None
@@ -107,7 +128,7 @@ class _held_back_log_lines:  # noqa: N801 - used as a context manager
         self._file.seek(0)
         text = self._file.read().decode("utf-8", errors="replace")
         self._restore()
-        kept = [ln for ln in text.splitlines(keepends=True) if not is_tensorflow_log_line(ln)]
+        kept = [ln for ln in text.splitlines(keepends=True) if not self._held(ln)]
         if kept:
             os.write(2, "".join(kept).encode("utf-8", errors="replace"))
         return False

@@ -1,18 +1,23 @@
-"""The Python examples of README.md and of the Markdown pages under docs/ run.
+"""The Python examples of README.md and of the Markdown pages under docs/ run as copied.
 
 Each file's ```python blocks run in order in one namespace (as a reader pastes them into
-one session), in a temporary working folder. Two HTML comments, invisible once rendered,
-control the blocks (docs/development.md documents them):
+one session), in a temporary working folder, with scikit-learn's ``ConvergenceWarning`` an
+error: an example that trains a collapsed network fails. An HTML comment, invisible once
+rendered, controls the blocks (docs/development.md documents it):
 
 - ``<!-- docs-test: skip -->`` (a reason may follow ``skip``) on the line before a block:
-  the block is not run;
-- ``<!-- docs-test: setup`` ... ``-->``: the Python lines inside the comment run before the
-  next block, creating what the prose assumes (a file, an ``X``).
+  the block is not run (tests/test_docs_examples.py runs the distributed search as a script).
+
+The parser also reads ``<!-- docs-test: setup`` ... ``-->`` (Python lines run before the
+next block), but no page may use it: a reader cannot see, so cannot paste, that setup.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +125,21 @@ def test_the_api_reference_lists_every_public_name():
     assert {"ReconstructionOutlierDetector", "load_ecg5000", "ErrorHistogramDisplay"} <= listed
 
 
+def _page_param(path: Path):
+    name = path.relative_to(ROOT).as_posix()
+    if name == "docs/persistence.md":  # its three setups are being made visible elsewhere
+        return pytest.param(path, id=name, marks=pytest.mark.xfail(
+            strict=True, reason="docs/persistence.md still hides setup; remove this mark"))
+    return pytest.param(path, id=name)
+
+
+@pytest.mark.parametrize("path", [_page_param(p) for p in _markdown_files()])
+def test_no_example_hides_its_setup(path):
+    hidden = [block.line for block in extract_blocks(path.read_text("utf-8")) if block.setup]
+    assert hidden == [], f"blocks at lines {hidden} run setup the reader cannot see"
+
+
+@pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize(
     "path", _markdown_files(), ids=lambda p: p.relative_to(ROOT).as_posix()
 )
@@ -134,3 +154,40 @@ def test_markdown_examples_run(path, tmp_path, monkeypatch):
         if block.setup:
             exec(compile(block.setup, f"{where} (setup)", "exec"), namespace)
         exec(compile(block.code, where, "exec"), namespace)
+
+
+@pytest.mark.slow
+def test_the_distributed_search_runs_as_a_script(tmp_path):
+    # worker processes import the script again: without its __main__ guard each would
+    # start a cluster of its own ("Nanny failed to start")
+    page = (ROOT / "docs" / "scaling_out.md").read_text("utf-8")
+    [block] = [b for b in extract_blocks(page) if "LocalCluster(" in b.code]
+    script = tmp_path / "search.py"
+    script.write_text(block.code, "utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "'learning_rate':" in done.stdout and "'n_components':" in done.stdout
+
+
+def test_figures_agree_between_pages():
+    import skae
+    import skae._thresholds
+
+    texts = {
+        "README.md": (ROOT / "README.md").read_text("utf-8"),
+        "ReconstructionOutlierDetector": skae.ReconstructionOutlierDetector.__doc__,
+        "skae._thresholds": skae._thresholds.__doc__,
+    }
+    for name, text in texts.items():
+        flat = " ".join(text.split())
+        assert "33 ADBench" in flat and "1.9 % to 8.7 %" in flat, name
+        assert "39 tables" not in flat, name
+
+
+def test_the_readme_puts_no_scaler_in_front_of_the_detector():
+    # the quick start says the detector scales each column itself
+    readme = " ".join((ROOT / "README.md").read_text("utf-8").split())
+    assert "StandardScaler(), ReconstructionOutlierDetector" not in readme
+    assert "ReconstructionOutlierDetector(random_state=0)" in readme

@@ -158,11 +158,12 @@ def _dataframe(kind: str, values: np.ndarray, draw):
 
 
 @st.composite
-def cases(draw, kinds, n_features=N_FEATURES):
-    """An input for an estimator expecting ``n_features`` columns, its problems, and whether
-    it holds float32 values whose squares overflow float32."""
+def cases(draw, kinds, n_features=N_FEATURES, rows=(1, 5)):
+    """An input for an estimator expecting ``n_features`` columns (``rows`` rows, at least
+    and at most), its problems, and whether it holds float32 values whose squares overflow
+    float32."""
     kind = draw(st.sampled_from(kinds))
-    n_rows = draw(st.integers(1, 5))
+    n_rows = draw(st.integers(*rows))
     wrong_width = kind not in ("1d", "3d") and draw(st.integers(0, 5)) == 0
     n_cols = draw(st.sampled_from([c for c in range(1, 7) if c != n_features])) \
         if wrong_width else n_features
@@ -277,7 +278,9 @@ FIT_KINDS = ["float64", "float32", "int64", "bool", "list", "df-Float64", "df-In
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(n_features=st.integers(1, 3), data=st.data())
 def test_fit_on_hostile_input_works_or_fails_clearly(n_features, data):
-    X, problems, loss_overflows = data.draw(cases(FIT_KINDS, n_features=n_features))
+    # the detector's fewest training rows and a few more (fewer: tests/test_first_hour.py)
+    X, problems, loss_overflows = data.draw(cases(FIT_KINDS, n_features=n_features,
+                                                  rows=(10, 13)))
     problems = problems - {"n_features"}  # fit takes any width
     RUNS["fit", "examples"] += 1
     est = ReconstructionOutlierDetector(**PARAMS)
