@@ -59,6 +59,9 @@ class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):
     (200, 16)
     """
 
+    #: the dense network carries a linear path set to PCA before training (skae/_pca_floor.py)
+    _pca_floor = True
+
     _parameter_constraints = {
         **_BaseAutoencoder._parameter_constraints,
         "noise": [StrOptions(set(NOISE_KINDS))],

@@ -46,6 +46,9 @@ class AutoencoderTransformer(_CodeMixin, _BaseAutoencoder):
     ['autoencodertransformer0', 'autoencodertransformer1']
     """
 
+    #: the dense network carries a linear path set to PCA before training (skae/_pca_floor.py)
+    _pca_floor = True
+
     def __init__(
         self,
         *,
