@@ -18,6 +18,11 @@ class AutoencoderTransformer(_CodeMixin, _BaseAutoencoder):
     the codes (``n_components_`` columns), ``inverse_transform`` decodes them, and ``score``
     is minus the mean reconstruction error, so ``GridSearchCV`` needs no ``scoring``.
 
+    The dense network starts as PCA: a frozen linear path from input to code and from
+    code to output is set to the principal axes of X before training (with a linear
+    ``output_activation``), and the non-linear layers, which start at zero, learn the
+    residual, so the codes and reconstructions are at least about as good as ``PCA``'s.
+
     Parameters
     ----------
     {shared_parameters}
