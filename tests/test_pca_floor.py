@@ -94,3 +94,14 @@ def test_floor_network_survives_save_and_load(digits):
     np.testing.assert_allclose(loaded.transform(X_test), ae.transform(X_test), atol=1e-6)
     ae.partial_fit(X_train)  # warm start keeps the path and still trains
     assert {"linear_code"} <= _layer_names(ae)
+
+
+def test_floor_network_keeps_the_fused_dense_forward_pass(digits):
+    from skae._dense_forward import dense_chain
+
+    X_train, X_test = digits
+    ae = AutoencoderTransformer(**fast(n_components=4)).fit(X_train)
+    chain = dense_chain(ae.model_)
+    assert chain is not None  # else predict falls back to Keras (slow single rows, 1e-7 noise)
+    np.testing.assert_allclose(chain.numpy_call(X_test), ae.model_.predict_on_batch(X_test),
+                               atol=1e-5)
