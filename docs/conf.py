@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # document this checkout, not another installed copy
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # gallery_checks
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # quiet TensorFlow in the gallery
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -110,6 +111,8 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "min_reported_time": 0,
     "show_memory": False,
+    # a collapsed network (ConvergenceWarning) fails its example, and -W the build
+    "reset_modules": ("matplotlib", "gallery_checks.convergence_is_an_error"),
 }
 
 # -- HTML ---------------------------------------------------------------------------------

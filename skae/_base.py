@@ -38,6 +38,7 @@ from ._inference import ForwardPasses, element_errors
 from ._memory import train_or_load
 from ._network_params import check_network_params, overcomplete_message
 from ._params import check_kwargs, invalid_parameter, is_routed
+from ._pca_floor import floor_options, init_linear_path
 from ._persistence import save_estimator
 from ._serialization import (
     copy_network,
@@ -344,6 +345,8 @@ class _BaseAutoencoder(_ScikerasConventions):
         def build_and_train():
             network = (self._continued_network() if continuing
                        else self._make_network(Z_in.shape[1], seed))
+            if not continuing:  # the PCA floor's linear path, where the network has one
+                init_linear_path(network, Z_target, seed)
             return network, train_network(
                 network,
                 Z_in.astype(np.float32, copy=False),
@@ -416,10 +419,12 @@ class _BaseAutoencoder(_ScikerasConventions):
         hidden, n_components = self._architecture_sizes(n_features)
         if self.model is None:
             input_shape = None if self.input_shape is None else tuple(self.input_shape)
-            network = get_architecture(self.architecture).build(
+            spec = get_architecture(self.architecture)
+            network = spec.build(
                 n_features, input_shape, hidden, n_components,
                 activation=self.activation, output_activation=self.output_activation,
                 dropout=self.dropout, seed=seed, code_activation=self._code_activation(),
+                **floor_options(self, spec),
             )
         else:
             network = self._build_user_network(n_features, hidden, n_components, seed)

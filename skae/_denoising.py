@@ -28,6 +28,10 @@ class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):
     the estimator's own seeded generator; ``fit(X_noisy, X_clean)`` trains on given pairs
     instead. ``predict`` returns the restored rows, ``transform`` the codes.
 
+    As in :class:`AutoencoderTransformer`, the dense network starts as the PCA projection
+    of the clean rows (a frozen linear path; linear ``output_activation`` only) and its
+    non-linear layers learn the rest.
+
     Parameters
     ----------
     noise : {"gaussian", "masking", "salt_and_pepper"}, default="gaussian"
@@ -61,6 +65,9 @@ class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):
     >>> dae.predict(X_noisy).shape
     (200, 16)
     """
+
+    #: the dense network carries a linear path set to PCA before training (skae/_pca_floor.py)
+    _pca_floor = True
 
     _parameter_constraints = {
         **_BaseAutoencoder._parameter_constraints,

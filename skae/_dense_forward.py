@@ -337,6 +337,39 @@ class DenseChain:
         return self.graph_net(tf.convert_to_tensor(X, dtype=dtype)).numpy()
 
 
+class _LinearPlusResidual:
+    """``linear(h) + residual(h)``: the PCA floor's linear path beside a chain of steps
+    (an ``Add`` layer named ``*_plus_residual``, skae/_architectures/_layers.py)."""
+
+    __slots__ = ("linear", "residual")
+
+    def __init__(self, linear: _Affine, residual: list):
+        self.linear = linear
+        self.residual = residual
+
+    def __call__(self, h: np.ndarray, owned: bool) -> np.ndarray:
+        out = self.linear(h, False)
+        for step in self.residual:
+            h = step(h, owned)
+            owned = True
+        out += h
+        return out
+
+    def graph(self, h: tf.Tensor) -> tf.Tensor:
+        out = self.linear.graph(h)
+        for step in self.residual:
+            h = step.graph(h)
+        return out + h
+
+    @property
+    def width(self) -> int:
+        return max([self.linear.width, *(s.width for s in self.residual)])
+
+    @property
+    def macs(self) -> int:
+        return max([self.linear.macs, *(s.macs for s in self.residual)])
+
+
 class _ChainGraph:
     """The steps as one graph function.
 
@@ -444,6 +477,52 @@ def _plain_call(node) -> bool:
     )
 
 
+def _node(tensor):
+    history = getattr(tensor, "_keras_history", None)
+    if history is None:
+        return None, None
+    return history.operation, history.operation._inbound_nodes[history.node_index]
+
+
+def _linear_plus_residual(layer, node):
+    """``(step, source)`` of a floor ``Add`` (linear Dense of source + chain from source)."""
+    if type(layer) is not layers.Add or not layer.name.endswith("_plus_residual"):
+        return None, None
+    if len(node.input_tensors) != 2 or node.arguments.kwargs:
+        return None, None
+    dense, dense_node = _node(node.input_tensors[0])
+    if type(dense) is not layers.Dense or not _plain_call(dense_node):
+        return None, None
+    linear = _layer_steps(dense, 2)
+    source = dense_node.input_tensors[0]
+    residual = _path_steps(node.input_tensors[1], source)
+    if linear is None or len(linear) != 1 or residual is None:
+        return None, None
+    return _LinearPlusResidual(linear[0], residual), source
+
+
+def _path_steps(tensor, start) -> list | None:
+    """The steps from tensor ``start`` to ``tensor`` along a single path, or None."""
+    groups = []
+    while tensor is not start:
+        layer, node = _node(tensor)
+        if layer is None:
+            return None
+        step, source = _linear_plus_residual(layer, node)
+        if step is not None:
+            groups.append([step])
+            tensor = source
+            continue
+        if not _plain_call(node):
+            return None
+        steps = _layer_steps(layer, len(node.input_tensors[0].shape))
+        if steps is None:
+            return None
+        groups.append(steps)
+        tensor = node.input_tensors[0]
+    return [step for group in reversed(groups) for step in group]
+
+
 def dense_chain(model: keras.Model) -> DenseChain | None:
     """Read ``model`` into a :class:`DenseChain`, or None if it is not a supported chain.
 
@@ -474,21 +553,9 @@ def dense_chain(model: keras.Model) -> DenseChain | None:
         return None
     if len(inputs[0].shape) != 2 or len(outputs[0].shape) != 2:
         return None
-    groups = []
-    tensor = outputs[0]
-    while tensor is not inputs[0]:
-        history = getattr(tensor, "_keras_history", None)
-        if history is None:
-            return None
-        node = history.operation._inbound_nodes[history.node_index]
-        if not _plain_call(node):
-            return None
-        steps = _layer_steps(history.operation, len(node.input_tensors[0].shape))
-        if steps is None:
-            return None
-        groups.append(steps)
-        tensor = node.input_tensors[0]
-    steps = [step for group in reversed(groups) for step in group]
+    steps = _path_steps(outputs[0], inputs[0])
+    if steps is None:
+        return None
     bulk_dtype = np.float64 if str(outputs[0].dtype) == "float64" else np.float32
     return DenseChain(
         steps, int(inputs[0].shape[-1]), int(outputs[0].shape[-1]), bulk_dtype=bulk_dtype

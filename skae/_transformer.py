@@ -20,6 +20,11 @@ class AutoencoderTransformer(_CodeMixin, _BaseAutoencoder):
     the codes (``n_components_`` columns), ``inverse_transform`` decodes them, and ``score``
     is minus the mean reconstruction error, so ``GridSearchCV`` needs no ``scoring``.
 
+    The dense network starts as PCA: a frozen linear path from input to code and from
+    code to output is set to the principal axes of X before training (with a linear
+    ``output_activation``), and the non-linear layers, which start at zero, learn the
+    residual, so the codes and reconstructions are at least about as good as ``PCA``'s.
+
     Parameters
     ----------
     {shared_parameters}
@@ -47,6 +52,9 @@ class AutoencoderTransformer(_CodeMixin, _BaseAutoencoder):
     >>> ae.get_feature_names_out()[:2].tolist()
     ['autoencodertransformer0', 'autoencodertransformer1']
     """
+
+    #: the dense network carries a linear path set to PCA before training (skae/_pca_floor.py)
+    _pca_floor = True
 
     def __init__(
         self,

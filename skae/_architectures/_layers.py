@@ -9,8 +9,9 @@ initialisers and dropout layers that use them, never into global state.
 from __future__ import annotations
 
 import keras
+from keras import layers
 
-__all__ = ["Seeds", "chain", "initializer", "split_autoencoder"]
+__all__ = ["Seeds", "chain", "initializer", "split_autoencoder", "with_linear_path"]
 
 _RELU_LIKE = ("relu", "elu", "selu", "gelu", "leaky_relu", "silu", "swish")
 
@@ -32,6 +33,16 @@ def initializer(activation: str, seeds: Seeds):
     if activation in _RELU_LIKE:
         return keras.initializers.HeUniform(seed=seeds())
     return keras.initializers.GlorotUniform(seed=seeds())
+
+
+def with_linear_path(source, residual, width: int, name: str):
+    """``residual + Dense(width)(source)`` through a frozen, zero-initialised linear layer.
+
+    The layer ``name`` is the linear (PCA) path of the floor; it stays out of training, so
+    that the layers that produce ``residual`` learn what the linear solution misses.
+    """
+    linear = layers.Dense(width, kernel_initializer="zeros", trainable=False, name=name)
+    return layers.Add(name=f"{name}_plus_residual")([linear(source), residual])
 
 
 def chain(n_features: int, encoder: keras.Model, decoder: keras.Model) -> keras.Model:

@@ -35,6 +35,9 @@ class Architecture:
         Whether ``input_shape`` is required (else the rows' length decides).
     shape_example : str, default=""
         An example for the error raised when a required ``input_shape`` is missing.
+    linear_path : bool, default=False
+        Whether ``build`` takes ``linear_path=True``: a frozen linear path from input to
+        code and from code to output that the PCA floor (``skae/_pca_floor.py``) sets.
     sizes : str, default=""
         What ``hidden_layer_sizes``, ``n_components`` and ``input_shape`` mean for it, where
         that differs from the dense network's (appended to :attr:`summary` in docstrings).
@@ -48,3 +51,4 @@ class Architecture:
     needs_input_shape: bool = False
     shape_example: str = ""
     sizes: str = ""
+    linear_path: bool = False

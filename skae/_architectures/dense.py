@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from ._layers import Seeds, chain, initializer
+from ._layers import Seeds, chain, initializer, with_linear_path
 from ._spec import Architecture
 
 __all__ = ["ARCHITECTURE", "auto_sizes", "build_dense_autoencoder"]
@@ -37,6 +37,7 @@ def build_dense_autoencoder(
     dropout: float = 0.0,
     seed: int = 0,
     code_activation: str = "linear",
+    linear_path: bool = False,
 ) -> keras.Model:
     """Build a fully connected autoencoder whose decoder mirrors its encoder.
 
@@ -58,6 +59,11 @@ def build_dense_autoencoder(
         Seed of the initialisers and dropout layers.
     code_activation : str, default="linear"
         Activation of the code layer (``"tanh"`` bounds the code).
+    linear_path : bool, default=False
+        Add a frozen linear path from input to code and from code to reconstruction
+        (layers ``"linear_code"`` and ``"linear_reconstruction"``, zero until
+        :func:`skae._pca_floor.init_linear_path` sets them to the PCA solution); the
+        layers above learn the residual.
 
     Returns
     -------
@@ -82,6 +88,8 @@ def build_dense_autoencoder(
         n_components, activation=code_activation,
         kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()), name="code",
     )(x)
+    if linear_path:
+        code = with_linear_path(inputs, code, n_components, "linear_code")
     encoder = keras.Model(inputs, code, name="encoder")
 
     code_in = keras.Input((n_components,), name="decoder_input")
@@ -95,6 +103,8 @@ def build_dense_autoencoder(
         kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
         name="reconstruction",
     )(y)
+    if linear_path:
+        outputs = with_linear_path(code_in, outputs, n_features, "linear_reconstruction")
     decoder = keras.Model(code_in, outputs, name="decoder")
     return chain(n_features, encoder, decoder)
 
@@ -119,4 +129,5 @@ ARCHITECTURE = Architecture(
     build=_build,
     default_sizes=auto_sizes,
     summary="fully connected layers.",
+    linear_path=True,
 )
