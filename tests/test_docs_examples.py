@@ -126,11 +126,7 @@ def test_the_api_reference_lists_every_public_name():
 
 
 def _page_param(path: Path):
-    name = path.relative_to(ROOT).as_posix()
-    if name == "docs/persistence.md":  # its three setups are being made visible elsewhere
-        return pytest.param(path, id=name, marks=pytest.mark.xfail(
-            strict=True, reason="docs/persistence.md still hides setup; remove this mark"))
-    return pytest.param(path, id=name)
+    return pytest.param(path, id=path.relative_to(ROOT).as_posix())
 
 
 @pytest.mark.parametrize("path", [_page_param(p) for p in _markdown_files()])
