@@ -222,12 +222,7 @@ def _decode_slice(body, where: str) -> slice:
 
 
 def _decode_dtype(body, where: str, *, scalar_type: bool = False):
-    try:
-        dtype = np.dtype(body) if isinstance(body, str) else None
-    except TypeError:
-        dtype = None
-    if dtype is None or dtype.kind not in _SCALAR_DTYPE_KINDS:
-        raise refused(where, f"dtype {body!r} is not allowed")
+    dtype = _dtype_of_kinds(body, _SCALAR_DTYPE_KINDS, where, "is not allowed")
     return dtype.type if scalar_type else dtype
 
 
@@ -244,12 +239,17 @@ def _decode_object_array(body, where: str) -> np.ndarray:
 
 
 def _numeric_dtype(name, where: str) -> np.dtype:
+    return _dtype_of_kinds(name, _NUMERIC_KINDS, where, "is not a numeric dtype")
+
+
+def _dtype_of_kinds(name, kinds: str, where: str, problem: str) -> np.dtype:
+    """The dtype a file names, if it is a string naming a dtype of one of ``kinds``."""
     try:
         dtype = np.dtype(name) if isinstance(name, str) else None
     except TypeError:
         dtype = None
-    if dtype is None or dtype.kind not in _NUMERIC_KINDS:
-        raise refused(where, f"dtype {name!r} is not a numeric dtype")
+    if dtype is None or dtype.kind not in kinds:
+        raise refused(where, f"dtype {name!r} {problem}")
     return dtype
 
 
