@@ -124,9 +124,10 @@ def test_metrics_are_recorded_in_history(data):
 
 
 def test_routed_loss_and_compile_parameters_reach_keras(data):
+    big = data * 100  # errors well above delta=1e-3 even from the PCA floor's start
     tight = AutoencoderTransformer(**fast(loss=keras.losses.Huber, loss__delta=1e-3,
-                                          compile__steps_per_execution=3)).fit(data)
-    loose = AutoencoderTransformer(**fast(loss=keras.losses.Huber, loss__delta=100.0)).fit(data)
+                                          compile__steps_per_execution=3)).fit(big)
+    loose = AutoencoderTransformer(**fast(loss=keras.losses.Huber, loss__delta=100.0)).fit(big)
     assert isinstance(tight.model_.loss, keras.losses.Huber)
     assert tight.history_["loss"][0] < 0.01 * loose.history_["loss"][0]  # ~delta * |error|
     assert tight.model_.steps_per_execution == 3
