@@ -31,12 +31,13 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._architectures import architecture_names, get_architecture, split_autoencoder
 from ._collapse import network_activations
 from ._compat import _ScikerasConventions, named_classes, route_params, takes, unflatten_params
-from ._dask import fit_out_of_core, is_dask_collection
+from ._dask import is_dask_collection
 from ._distribute import in_strategy_scope
 from ._fit_checks import check_enough_rows, reconstruction_verdict
 from ._inference import ForwardPasses, element_errors
 from ._memory import train_or_load
 from ._network_params import check_network_params, overcomplete_message
+from ._out_of_core import fit_out_of_core
 from ._params import check_kwargs, invalid_parameter, is_routed
 from ._pca_floor import floor_options, init_linear_path
 from ._persistence import save_estimator
@@ -272,7 +273,7 @@ class _BaseAutoencoder(_ScikerasConventions):
         """Train (or load from ``memory``), then calibrate; a failure leaves ``self`` as it was."""
         if is_dask_collection(X):  # trained block by block: skae/_out_of_core.py
             return fit_out_of_core(self, X, y, continuing=warm_start and hasattr(self, "model_"),
-                                   epochs=epochs)
+                                   epochs=epochs, sample_weight=sample_weight)
         self._validate_params()
         continuing = warm_start and hasattr(self, "model_")
         staged = self._staging_copy()  # the fit works on it; self changes at the end only

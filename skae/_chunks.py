@@ -48,17 +48,16 @@ def _errors_of_chunks(estimator, chunks: Iterator, y) -> tuple[np.ndarray, np.nd
     return np.concatenate(errors), (np.concatenate(labels) if labels else None)
 
 
-def _errors_of_collection(estimator, X, y) -> tuple[np.ndarray, np.ndarray | None]:
+def _errors_of_collection(estimator, X, y, sample_weight):
+    """The anomaly scores of a Dask collection's rows, its labels and weights, computed."""
     dask, _, _ = import_dask()
     errors = -estimator.score_samples(X)  # the anomaly score the threshold is set on
-    if is_dask_collection(y):
-        errors, y = dask.compute(errors, y)
-    else:
-        (errors,) = dask.compute(errors)
-    return np.asarray(errors), (None if y is None else np.asarray(y).ravel())
+    errors, y, sample_weight = dask.compute(errors, y, sample_weight)
+    labels = None if y is None else np.asarray(y).ravel()
+    return np.asarray(errors), labels, sample_weight
 
 
-def threshold_from_all_rows(estimator, X, y=None):
+def threshold_from_all_rows(estimator, X, y=None, *, sample_weight=None):
     """``estimator.fit_threshold`` over rows that arrive in chunks.
 
     Parameters
@@ -71,6 +70,9 @@ def threshold_from_all_rows(estimator, X, y=None):
         ``normal_label`` is set.
     y : Dask or NumPy array, or None
         Labels of a Dask ``X`` (with ``normal_label``); must be None for an iterator.
+    sample_weight : Dask or NumPy array of shape (n_samples,), or None
+        Row weights of a Dask ``X`` in the threshold's statistics; an iterator of chunks
+        takes none.
 
     Returns
     -------
@@ -80,10 +82,12 @@ def threshold_from_all_rows(estimator, X, y=None):
     check_is_fitted(estimator, "model_")
     estimator._validate_params()
     if is_dask_collection(X):
-        errors, labels = _errors_of_collection(estimator, X, y)
+        errors, labels, sample_weight = _errors_of_collection(estimator, X, y, sample_weight)
+    elif sample_weight is not None:
+        raise ValueError(
+            "fit_threshold takes no sample_weight with an iterator of chunks; pass the rows "
+            "as a Dask collection or an array to weight them."
+        )
     else:
         errors, labels = _errors_of_chunks(estimator, X, y)
-    # the rows fit would use: the normal ones when normal_label is set
-    errors, _ = estimator._training_data(errors[:, np.newaxis], labels)
-    estimator._set_threshold(errors[:, 0])
-    return estimator
+    return estimator._threshold_from_scores(errors, labels, sample_weight)

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["dask_aware", "fit_out_of_core", "import_dask", "is_dask_collection"]
+__all__ = ["dask_aware", "import_dask", "is_dask_collection"]
 
 #: Methods that map rows to per-row outputs; each is wrapped when the class has it.
 SCORING_METHODS = (
@@ -112,12 +112,12 @@ def _lazy_on_dask(name: str, method):
 
 def _chunked_threshold(method):
     @functools.wraps(method)
-    def fit_threshold(self, X, y=None):
+    def fit_threshold(self, X, y=None, sample_weight=None):
         if is_dask_collection(X) or isinstance(X, Iterator):
             from ._chunks import threshold_from_all_rows
 
-            return threshold_from_all_rows(self, X, y)
-        return method(self, X, y)
+            return threshold_from_all_rows(self, X, y, sample_weight=sample_weight)
+        return method(self, X, y, sample_weight=sample_weight)
 
     return fit_threshold
 
@@ -221,9 +221,3 @@ def _partition(part, estimator, call, columns):
         return pd.Series(out, index=part.index)
     return pd.DataFrame(out, index=part.index, columns=columns)
 
-
-def fit_out_of_core(estimator, X, y, *, continuing: bool, epochs):
-    """Train on the Dask collection ``X`` block by block (see :mod:`skae._out_of_core`)."""
-    from ._out_of_core import fit_out_of_core as fit
-
-    return fit(estimator, X, y, continuing=continuing, epochs=epochs)

@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from ._compat import route_params
-from ._dask import import_dask
+from ._dask import import_dask, is_dask_collection
 from ._distribute import strategy_scope
 from ._serialization import unchanged_on_failure
 from ._training import (
@@ -131,21 +131,42 @@ def _network_space(estimator):
     return (lambda rows: rows) if scaling is None else scaling.transform
 
 
-def _batches(estimator, blocks: RowBlocks, batch_size: int, rng):
-    """A generator function: each call streams one epoch of shuffled, scaled batches."""
+def _batches(estimator, blocks: RowBlocks, batch_size: int, rng, weights=None):
+    """A generator function: each call streams one epoch of shuffled, scaled batches
+    (with their rows' weights when ``weights`` holds one array per block)."""
     to_network = _network_space(estimator)
 
     def epoch():
-        for block in blocks.iterate(rng.permutation(len(blocks))):
+        order = rng.permutation(len(blocks))
+        for index, block in zip(order, blocks.iterate(order), strict=True):
             # validated by the scan; the network trains in float32 whatever the input
             rows = np.asarray(block, dtype=np.float32)
             del block
-            rows = to_network(rows[rng.permutation(len(rows))])
+            shuffle = rng.permutation(len(rows))
+            rows = to_network(rows[shuffle])
             for start in range(0, len(rows), batch_size):
                 batch = rows[start:start + batch_size]
-                yield batch, batch
+                if weights is None:
+                    yield batch, batch
+                else:
+                    yield batch, batch, weights[index][shuffle[start:start + batch_size]].astype(
+                        np.float32)
 
     return epoch
+
+
+def _block_weights(estimator, sample_weight, scan) -> list | None:
+    """The rows' weights split as the blocks are, or None for no (or equal) weights."""
+    if sample_weight is None:
+        return None
+    if is_dask_collection(sample_weight):
+        sample_weight = sample_weight.compute()  # one float per row, as the threshold's errors
+    weights = estimator._check_weights(np.asarray(sample_weight), np.empty((scan.n_rows, 0)))
+    if weights is None:
+        return None
+    ends = np.cumsum(scan.block_rows)
+    return [weights[end - rows:end] for end, rows in
+            zip(ends, scan.block_rows, strict=True)]
 
 
 def _check_labels(estimator, y) -> None:
@@ -164,7 +185,7 @@ def _check_labels(estimator, y) -> None:
         )
 
 
-def fit_out_of_core(estimator, X, y=None, *, continuing: bool, epochs):
+def fit_out_of_core(estimator, X, y=None, *, continuing: bool, epochs, sample_weight=None):
     """Train ``estimator`` on the Dask collection ``X`` without gathering its rows.
 
     Parameters
@@ -176,6 +197,9 @@ def fit_out_of_core(estimator, X, y=None, *, continuing: bool, epochs):
         Continue from the current weights and scaling (``partial_fit``, ``warm_start``).
     epochs : int or "auto"
         Passes over the blocks.
+    sample_weight : NumPy or Dask array of shape (n_samples,), or None
+        Row weights in the training loss and the threshold's statistics, as in memory
+        (one float per row is held, as for the threshold).
 
     Returns
     -------
@@ -196,14 +220,15 @@ def fit_out_of_core(estimator, X, y=None, *, continuing: bool, epochs):
         estimator._check_input_shape(scan.sample.shape[1])
         if not continuing:
             estimator._fit_input_scaling(scan.sample)
+        weights = _block_weights(estimator, sample_weight, scan)
         history = _train(estimator, blocks, scan, seed, rng, continuing=continuing,
-                         epochs=epochs)
+                         epochs=epochs, weights=weights)
         estimator._record_history(history, continuing)
-        _fit_statistics(estimator, blocks, scan)
+        _fit_statistics(estimator, blocks, scan, weights)
     return estimator
 
 
-def _train(estimator, blocks, scan, seed, rng, *, continuing, epochs) -> dict:
+def _train(estimator, blocks, scan, seed, rng, *, continuing, epochs, weights=None) -> dict:
     n_features = scan.sample.shape[1]
     fit_kwargs = route_params(estimator.get_params(), "fit", pass_filter=set(), strict=True)
     for name in ("callbacks", "batch_size", "epochs", "shuffle"):
@@ -223,13 +248,15 @@ def _train(estimator, blocks, scan, seed, rng, *, continuing, epochs) -> dict:
         network = (estimator._continued_network() if continuing
                    else estimator._make_network(n_features, seed))
     spec = tf.TensorSpec((None, n_features), tf.float32)
+    signature = (spec, spec) if weights is None else (
+        spec, spec, tf.TensorSpec((None,), tf.float32))
     data = tf.data.Dataset.from_generator(
-        _batches(estimator, blocks, batch_size, rng), output_signature=(spec, spec))
+        _batches(estimator, blocks, batch_size, rng, weights), output_signature=signature)
     n_steps = sum(-(-rows // batch_size) for rows in scan.block_rows)
     data = data.apply(tf.data.experimental.assert_cardinality(n_steps))  # batches per epoch
     if corrupt is not None:
         generator = tf.random.Generator.from_seed(int(rng.integers(2**31 - 1)))
-        data = data.map(lambda a, b: (corrupt(a, generator), b))
+        data = data.map(lambda a, *rest: (corrupt(a, generator), *rest))
     with strategy_scope(estimator.distribute_strategy):
         _prepare_optimizer(network)
     stop_on_nan = _StopOnNonFinite()
@@ -249,7 +276,7 @@ def _train(estimator, blocks, scan, seed, rng, *, continuing, epochs) -> dict:
     return {key: [float(v) for v in values] for key, values in history.history.items()}
 
 
-def _fit_statistics(estimator, blocks: RowBlocks, scan: _Scan) -> None:
+def _fit_statistics(estimator, blocks: RowBlocks, scan: _Scan, weights=None) -> None:
     """Error scale and collapse check from the sample; the threshold from all rows."""
     sample = _network_space(estimator)(scan.sample)
     recon = estimator._passes.network(sample)
@@ -262,4 +289,4 @@ def _fit_statistics(estimator, blocks: RowBlocks, scan: _Scan) -> None:
             if len(block):
                 errors[end:end + len(block)] = -estimator.score_samples(block)
                 end += len(block)
-        estimator._set_threshold(errors)
+        estimator._set_threshold(errors, None if weights is None else np.concatenate(weights))

@@ -560,12 +560,16 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         staged = self._staging_copy()  # published at once, as by fit
         X, _ = staged._validated(X)
         staged._validate_params()
-        errors = staged._anomaly_scores(X)
-        sample_weight = staged._check_weights(sample_weight, errors[:, np.newaxis])
-        # The rows fit would use: the normal ones when normal_label is set.
-        errors, _ = staged._training_data(errors[:, np.newaxis], y)
-        staged._set_threshold(errors[:, 0], staged._training_weights(sample_weight, y))
+        staged._threshold_from_scores(staged._anomaly_scores(X), y, sample_weight)
         self._publish(staged.__dict__)
+        return self
+
+    def _threshold_from_scores(self, errors: np.ndarray, y, sample_weight):
+        """Set the threshold from the anomaly scores of rows, their labels and weights."""
+        sample_weight = self._check_weights(sample_weight, errors[:, np.newaxis])
+        # The rows fit would use: the normal ones when normal_label is set.
+        errors, _ = self._training_data(errors[:, np.newaxis], y)
+        self._set_threshold(errors[:, 0], self._training_weights(sample_weight, y))
         return self
 
     def _set_threshold(self, errors: np.ndarray, sample_weight=None) -> None:

@@ -222,6 +222,18 @@ def test_fit_threshold_with_labels_in_chunks_uses_the_normal_rows(fitted, X):
         det.fit_threshold(iter([]))
 
 
+def test_fit_threshold_over_dask_rows_takes_their_weights(fitted, X):
+    det = pickle.loads(pickle.dumps(fitted["ReconstructionOutlierDetector"]))
+    det.set_params(contamination=0.1)
+    weights = np.where(np.arange(len(X)) % 3 == 0, 4.0, 1.0)
+    expected = det.fit_threshold(X, sample_weight=weights).threshold_
+    lazy = det.fit_threshold(da.from_array(X, chunks=70),
+                             sample_weight=da.from_array(weights, chunks=70))
+    assert lazy.threshold_ == pytest.approx(expected, rel=1e-9)
+    assert det.fit_threshold(X).threshold_ != pytest.approx(expected, rel=1e-6)
+    with pytest.raises(ValueError, match="no sample_weight with an iterator of chunks"):
+        det.fit_threshold(iter([X]), sample_weight=weights)
+
 # ---------------------------------------------------------------- distributed search
 def _grid(cls):
     if cls is ReconstructionOutlierDetector:

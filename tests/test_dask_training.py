@@ -144,3 +144,25 @@ def test_memory_is_not_used_out_of_core(Xy, tmp_path):
     with pytest.warns(UserWarning, match="out-of-core fit of a Dask collection is not cached"):
         AutoencoderTransformer(memory=tmp_path, **FAST).fit(da.from_array(X, chunks=300))
     assert not any(tmp_path.iterdir())
+
+
+def test_dask_fit_weights_the_rows_as_in_memory(Xy):
+    X, _ = Xy
+    weights = np.where(np.arange(len(X)) % 3 == 0, 5.0, 0.5)
+    blocks = da.from_array(X, chunks=150)
+    det = ReconstructionOutlierDetector(contamination=0.1, **FAST)
+    weighted = det.fit(blocks, sample_weight=da.from_array(weights, chunks=150))
+    w_threshold, w_loss = weighted.threshold_, weighted.history_["loss"]
+    plain = ReconstructionOutlierDetector(contamination=0.1, **FAST).fit(blocks)
+    # the weights reach the training loss ...
+    assert not np.allclose(w_loss, plain.history_["loss"])
+    # ... and the threshold: the weighted quantile of the scores of all rows
+    scores = -weighted.score_samples(X)
+    assert w_threshold == pytest.approx(
+        weighted.fit_threshold(X, sample_weight=weights).threshold_, rel=1e-9)
+    assert w_threshold != pytest.approx(weighted.fit_threshold(X).threshold_, rel=1e-6)
+    assert np.isfinite(scores).all()
+    # NumPy weights work too; a wrong length is refused before training
+    ReconstructionOutlierDetector(**FAST).fit(blocks, sample_weight=weights)
+    with pytest.raises(ValueError, match="sample_weight"):
+        ReconstructionOutlierDetector(**FAST).fit(blocks, sample_weight=weights[:-1])

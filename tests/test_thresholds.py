@@ -290,6 +290,19 @@ def test_fit_threshold_with_normal_label_uses_normal_rows(labelled, fast_params)
         det.fit_threshold(X)
 
 
+def test_fit_threshold_takes_the_documented_sample_weight(labelled, fast_params):
+    X, _ = labelled
+    weights = np.where(np.arange(len(X)) % 4 == 0, 3.0, 1.0)
+    det = ReconstructionOutlierDetector(contamination=0.1, **fast_params)
+    fitted = det.fit(X, sample_weight=weights).threshold_
+    # the same rows and weights as fit: the same threshold; without them, another one
+    assert det.fit_threshold(X, sample_weight=weights).threshold_ == pytest.approx(fitted)
+    repeated = np.repeat(X, weights.astype(int), axis=0)  # integer weights repeat rows
+    expected = det.fit_threshold(repeated).threshold_
+    assert det.fit_threshold(X, None, weights).threshold_ == pytest.approx(expected, rel=1e-9)
+    assert det.fit_threshold(X).threshold_ != pytest.approx(expected, rel=1e-6)
+
+
 def test_fit_threshold_errors(labelled, fast_params):
     X, _ = labelled
     with pytest.raises(NotFittedError, match="not fitted yet"):
