@@ -41,6 +41,7 @@ from ._out_of_core import fit_out_of_core
 from ._params import check_kwargs, invalid_parameter, is_routed
 from ._pca_floor import floor_options, init_linear_path
 from ._persistence import save_estimator
+from ._reservoir import RowReservoir
 from ._serialization import (
     copy_network,
     network_from_bytes,
@@ -54,7 +55,7 @@ from ._warnings import warn
 __all__ = ["_BaseAutoencoder", "_store_params"]
 
 # Keys of the per-fit state that are rebuilt rather than pickled.
-_TRANSIENT = ("encoder_", "decoder_", "_passes", "_fit_callbacks")
+_TRANSIENT = ("encoder_", "decoder_", "_passes", "_fit_callbacks", "_stream_rows")
 
 
 def _store_params(estimator, arguments: dict) -> None:
@@ -153,6 +154,9 @@ class _BaseAutoencoder(_ScikerasConventions):
     _auto_batch = (1, 1, 128)
     #: Gradient steps that ``epochs="auto"`` aims at (only where ``"auto"`` is allowed).
     _auto_steps = None
+    #: Whether ``_after_training`` learns statistics of the training rows, which
+    #: ``partial_fit`` then takes from a sample of all the rows of the stream.
+    _calibrates_on_stream = False
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -240,6 +244,13 @@ class _BaseAutoencoder(_ScikerasConventions):
     def partial_fit(self, X, y=None, sample_weight=None):
         """Train for one more epoch, starting from the current weights if fitted.
 
+        Successive calls form a stream (until the next ``fit``). The outlier detector's
+        statistics of the training rows (error normalisation, isolation forest, rank
+        grids, threshold) come from all the rows of the stream: from a uniform sample of
+        at most 100,000 of them (``skae._reservoir``; all of them up to that many), held
+        in memory as float64, about ``100,000 * (n_features + 2) * 8`` bytes at most, and
+        neither pickled nor saved. The input scaling stays the first call's.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -254,7 +265,8 @@ class _BaseAutoencoder(_ScikerasConventions):
         self : object
             The estimator.
         """
-        return self._fit(X, y, warm_start=True, epochs=1, sample_weight=sample_weight)
+        return self._fit(X, y, warm_start=True, epochs=1, sample_weight=sample_weight,
+                         stream=True)
 
     def _check_weights(self, sample_weight, X: np.ndarray):
         """Validated weights (scikit-learn's checks), or None for none or equal ones."""
@@ -269,7 +281,7 @@ class _BaseAutoencoder(_ScikerasConventions):
         if message:
             warn(message, UserWarning)
 
-    def _fit(self, X, y, *, warm_start: bool, epochs, sample_weight=None):
+    def _fit(self, X, y, *, warm_start: bool, epochs, sample_weight=None, stream=False):
         """Train (or load from ``memory``), then calibrate; a failure leaves ``self`` as it was."""
         if is_dask_collection(X):  # trained block by block: skae/_out_of_core.py
             return fit_out_of_core(self, X, y, continuing=warm_start and hasattr(self, "model_"),
@@ -289,6 +301,9 @@ class _BaseAutoencoder(_ScikerasConventions):
             recon = staged._passes.network(Z_in)  # Z_in's precision, as when scoring
             staged._check_trained(recon)
             staged._warn_if_collapsed(recon, Z_target)
+            if staged._calibrates_on_stream:
+                Z_target, weights = staged._rows_of_stream(Z_target, weights, stream=stream)
+                recon = staged._passes.network(Z_target)
             staged._after_training(recon, Z_target, weights)
         self._publish(staged.__dict__)
         return self
@@ -310,6 +325,17 @@ class _BaseAutoencoder(_ScikerasConventions):
         view = object.__new__(type(self))
         view.__dict__ = self.__dict__
         return view
+
+    def _rows_of_stream(self, Z_target, weights, *, stream: bool):
+        """The rows to calibrate on: this fit's, or with ``partial_fit`` a bounded uniform
+        sample of all the rows of the stream so far (:mod:`skae._reservoir`)."""
+        previous = getattr(self, "_stream_rows", None) if stream else None
+        self._stream_rows = None
+        if not stream:
+            return Z_target, weights
+        pool = (previous or RowReservoir()).add(Z_target, weights, seed=self._draw_seed())
+        self._stream_rows = pool
+        return pool.rows, self._check_weights(pool.weights, pool.rows)
 
     def _training_rows(self, X, y, sample_weight, *, continuing: bool):
         """Validated training inputs, targets (in the network's scaled space) and weights."""

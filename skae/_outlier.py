@@ -331,6 +331,8 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         """
         return super().fit(X, y, sample_weight=sample_weight)
 
+    _calibrates_on_stream = True
+
     def _training_weights(self, sample_weight, y):
         if sample_weight is None or self.normal_label is None:
             return sample_weight
@@ -525,7 +527,7 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         Applies the current threshold parameters to the anomaly scores of X, as ``fit``
         does with the training rows, without training. The isolation forest, the rank
         grids and the error normalisation stay as the last fit left them (after
-        ``partial_fit``, fitted on the last chunk). After
+        ``partial_fit``, fitted on a sample of all the chunks). After
         ``set_params(contamination=0.05)``, ``fit_threshold(X_train)`` gives the
         threshold that a refit on ``X_train`` would give, at the cost of one forward
         pass; with held-out normal rows it calibrates the threshold on errors the
