@@ -31,7 +31,8 @@ SCRIPT = textwrap.dedent("""
     fast = dict(hidden_layer_sizes=(8,), n_components=2, epochs=4, batch_size=64,
                 early_stopping=False, random_state=0)
     ae = AutoencoderTransformer(distribute_strategy=strategy, **fast).fit(X)
-    det = ReconstructionOutlierDetector(distribute_strategy=strategy, **fast).fit(X)
+    det = ReconstructionOutlierDetector(distribute_strategy=strategy, n_estimators=2,
+                                        **fast).fit(X)
     plain = AutoencoderTransformer(**fast).fit(X)
     again = clone(ae).fit(X)  # clone copies the strategy; the fit is the same
     variable = ae.model_.trainable_variables[0].value  # the TensorFlow variable

@@ -1,7 +1,6 @@
 """Threshold strategies: the rules on known errors, parameter validation, fit_threshold,
 and labelled GridSearchCV with scikit-learn's own scorers."""
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -361,13 +360,3 @@ def test_single_scorer_search_picks_a_threshold(labelled, fast_params):
     ).fit(X, y)
     assert len(search.cv_results_["mean_test_score"]) == 4
     assert search.best_score_ == max(search.cv_results_["mean_test_score"])
-
-
-# ---------------------------------------------------------------- the user guide runs
-def test_docs_examples_run(tmp_path, monkeypatch):
-    blocks = re.findall(r"```python\n(.*?)```", DOCS.read_text(), flags=re.S)
-    assert blocks, "docs/thresholds.md has no python example"
-    monkeypatch.chdir(tmp_path)
-    namespace = {}
-    for block in blocks:
-        exec(compile(block, str(DOCS), "exec"), namespace)  # noqa: S102
