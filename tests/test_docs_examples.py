@@ -164,7 +164,7 @@ def test_the_distributed_search_runs_as_a_script(tmp_path):
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "'n_components':" in done.stdout
+    assert "'learning_rate':" in done.stdout and "'n_components':" in done.stdout
 
 
 def test_figures_agree_between_pages():

@@ -1,7 +1,6 @@
 """Threshold strategies: the rules on known errors, parameter validation, fit_threshold,
 and labelled GridSearchCV with scikit-learn's own scorers."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,6 @@ from sklearn.utils.validation import NotFittedError
 
 from skae import ReconstructionOutlierDetector
 from skae._thresholds import check_threshold_params, error_threshold
-
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "thresholds.md"
 
 #: Tiny networks, no validation pass; enough epochs to separate the outliers below.
 FAST = {"hidden_layer_sizes": (8,), "n_components": 2, "epochs": 10, "early_stopping": False,
