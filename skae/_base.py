@@ -31,7 +31,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._architectures import architecture_names, get_architecture, split_autoencoder
 from ._collapse import network_activations
 from ._compat import _ScikerasConventions, named_classes, route_params, takes, unflatten_params
-from ._dask import is_dask_collection
+from ._dask_import import is_dask_collection
 from ._distribute import in_strategy_scope
 from ._fit_checks import check_enough_rows, reconstruction_verdict
 from ._inference import ForwardPasses, element_errors

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._dask import import_dask, is_dask_collection
+from ._dask_import import import_dask, is_dask_collection
 
 __all__ = ["as_rows", "threshold_from_all_rows"]
 

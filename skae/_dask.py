@@ -8,78 +8,28 @@ travels as one key of the graph - sent to each worker once, never once per block
 any lazy result, compute it before refitting the estimator. Any other input takes the
 ordinary in-memory path.
 
-Dask is imported only when a Dask collection arrives (it cannot be one unless Dask is
-already imported), so importing skae never imports Dask; a missing or too old Dask gives
-an ``ImportError`` that names the ``dask`` extra.
+Dask itself is imported only when a Dask collection arrives (see :mod:`._dask_import`).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import sys
 from collections.abc import Iterator
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["dask_aware", "import_dask", "is_dask_collection"]
+from ._chunks import threshold_from_all_rows
+from ._dask_import import import_dask, is_dask_collection
+
+__all__ = ["dask_aware", "map_rows"]
 
 #: Methods that map rows to per-row outputs; each is wrapped when the class has it.
 SCORING_METHODS = (
     "predict", "score_samples", "decision_function", "transform", "inverse_transform",
     "reconstruction_error", "reconstruct",
 )
-
-#: Oldest Dask release skae's Dask support is tested with (dask-expr DataFrames).
-_MIN_DASK = (2025, 1)
-
-_EXTRA = 'pip install "skae[dask]"'
-
-
-def is_dask_collection(X) -> bool:
-    """True if ``X`` is a Dask collection (array, DataFrame, Series, ...).
-
-    Never imports Dask: an object can only be a Dask collection once Dask is imported.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> is_dask_collection(np.ones((2, 2)))
-    False
-    """
-    dask = sys.modules.get("dask")
-    return dask is not None and bool(dask.is_dask_collection(X))
-
-
-def import_dask(*, dataframe: bool = False):
-    """``dask``, ``dask.array`` and (optionally) ``dask.dataframe``, or an ImportError.
-
-    Raises
-    ------
-    ImportError
-        If Dask or a package of the ``dask`` extra is missing or too old; the message
-        names the extra to install.
-    """
-    try:
-        import dask
-        import dask.array as da
-
-        dd = None
-        if dataframe:
-            import dask.dataframe as dd
-    except ImportError as exc:
-        raise ImportError(
-            f"skae's Dask support needs the packages of its dask extra ({exc}): {_EXTRA}"
-        ) from exc
-    version = tuple(int(part) for part in dask.__version__.split(".")[:2] if part.isdigit())
-    if version < _MIN_DASK:
-        raise ImportError(
-            f"skae's Dask support needs dask >= {_MIN_DASK[0]}.{_MIN_DASK[1]}, found "
-            f"{dask.__version__}: {_EXTRA}"
-        )
-    return dask, da, dd
-
 
 def dask_aware(cls):
     """Class decorator: the class's scoring methods and ``fit_threshold`` accept Dask.
@@ -114,8 +64,6 @@ def _chunked_threshold(method):
     @functools.wraps(method)
     def fit_threshold(self, X, y=None, sample_weight=None):
         if is_dask_collection(X) or isinstance(X, Iterator):
-            from ._chunks import threshold_from_all_rows
-
             return threshold_from_all_rows(self, X, y, sample_weight=sample_weight)
         return method(self, X, y, sample_weight=sample_weight)
 

@@ -58,12 +58,14 @@ class DenoisingAutoencoder(_CodeMixin, _BaseAutoencoder):
     >>> import numpy as np
     >>> from skae import DenoisingAutoencoder
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.uniform(size=(200, 16))
-    >>> dae = DenoisingAutoencoder(noise_level=0.1, clip=(0, 1), output_activation="sigmoid",
-    ...                            epochs=5, random_state=0).fit(X)
+    >>> X = rng.uniform(size=(200, 2)) @ rng.uniform(size=(2, 16)) / 2  # 2 factors, in [0, 1]
+    >>> dae = DenoisingAutoencoder(noise_level=0.1, clip=(0, 1), epochs=5, random_state=0).fit(X)
     >>> X_noisy = np.clip(X + 0.1 * rng.normal(size=X.shape), 0, 1)
-    >>> dae.predict(X_noisy).shape
+    >>> X_restored = dae.predict(X_noisy)
+    >>> X_restored.shape
     (200, 16)
+    >>> bool(np.mean((X_restored - X) ** 2) < np.mean((X_noisy - X) ** 2) / 2)
+    True
     """
 
     #: the dense network carries a linear path set to PCA before training (skae/_pca_floor.py)

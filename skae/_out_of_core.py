@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from ._compat import route_params
-from ._dask import import_dask, is_dask_collection
+from ._dask_import import import_dask, is_dask_collection
 from ._distribute import strategy_scope
 from ._serialization import unchanged_on_failure
 from ._training import (
