@@ -12,23 +12,36 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseAutoencoder, _store_params
+from ._combiner import combine, fit_combination
 from ._dask import dask_aware
 from ._docs import fill_doc
 from ._ensemble import build_bagged_autoencoder, feature_subsets
 from ._fit_checks import check_enough_rows, warn_if_normal_minority
-from ._hybrid import fit_rank_grid, from_rank, tail_score, to_rank
 from ._inference import apply_batched
-from ._isolation import fit_isolation_forest, isolation_scores
-from ._loaded_checks import check_forest, check_grid
+from ._loaded_checks import check_grid
 from ._persistence import register
 from ._scaling import FeatureScaling, error_scale
 from ._thresholds import THRESHOLD_PARAMS, THRESHOLD_RULES, check_threshold_params, error_threshold
+from ._views import IsolationView, ReconstructionErrorView
 from ._warnings import warn
 
 __all__ = ["ReconstructionOutlierDetector"]
 
 #: Trees of the isolation forest of ``isolation_weight``.
 _ISOLATION_TREES = 300
+
+
+
+def _saved_attributes(views) -> tuple[str, ...]:
+    """The fitted attributes a detector's file stores: its own and its views'."""
+    return (
+        *_BaseAutoencoder._saved_attributes,
+        "threshold_", "offset_", "center_", "scale_", "feature_error_scale_",
+        *(view.state_attribute for view in views if view.state_attribute),
+        *(view.grid_attribute for view in views), "combined_grid_",
+        "isolation_weight_", "score_combination_",
+    )
+
 
 _DOC_OVERRIDES = {
     "hidden_layer_sizes": """\
@@ -212,6 +225,10 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         Quantiles of the training rows' reconstruction errors, isolation scores and
         combined ranks (``score_combination``), which rank a row and put its score on
         the error's scale; None when ``isolation_weight=0``.
+    views_ : tuple of str
+        The views the anomaly score combines, the first giving its scale:
+        ``("reconstruction error", "isolation")`` by default, ``("reconstruction error",)``
+        with ``isolation_weight=0``.
     {shared_attributes}
 
     See Also
@@ -238,12 +255,11 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         # the isolation forest and the combination are fitted after training, not cached
         "isolation_weight", "score_combination",
     }
-    _saved_attributes = (
-        *_BaseAutoencoder._saved_attributes,
-        "threshold_", "offset_", "center_", "scale_", "feature_error_scale_",
-        "isolation_forest_", "error_grid_", "isolation_grid_", "combined_grid_",
-        "isolation_weight_", "score_combination_",
-    )
+    #: The views the anomaly score combines, the first giving its scale; their weights
+    #: come from ``_view_weights``. A new view is one class in ``skae._views`` and one
+    #: entry here.
+    _views = (ReconstructionErrorView(), IsolationView(n_trees=_ISOLATION_TREES))
+    _saved_attributes = _saved_attributes(_views)
     #: Files saved before the combination was a fitted attribute lack them.
     _optional_attributes = (
         *_BaseAutoencoder._optional_attributes, "isolation_weight_", "score_combination_")
@@ -266,6 +282,10 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         "n_std": [Interval(Real, 0, None, closed="left"), None],
         "normal_label": [None, "array-like", int, str, Real],
     }
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._saved_attributes = _saved_attributes(cls._views)  # a subclass's views saved too
 
     def __init__(
         self,
@@ -403,32 +423,62 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         if self.feature_error_scale_ is not None:
             errors /= self.feature_error_scale_
         errors = errors.mean(axis=1)
-        self.isolation_forest_ = self.error_grid_ = None
-        self.isolation_grid_ = self.combined_grid_ = None
+        for view in self._views:
+            if view.state_attribute:
+                setattr(self, view.state_attribute, None)
+            setattr(self, view.grid_attribute, None)
+        self.combined_grid_ = None
         # the combination the grids are fitted for: set_params changes it only at the next fit
         self.isolation_weight_ = float(self.isolation_weight)
         self.score_combination_ = str(self.score_combination)
-        if self.isolation_weight_ > 0:
-            errors = self._fit_isolation(Z_target, errors)
+        if len(self._active_views()) > 1:
+            errors = self._fit_views(Z_target, errors)
         self._set_threshold(errors, sample_weight)
 
-    def _fit_isolation(self, features: np.ndarray, errors: np.ndarray) -> np.ndarray:
-        """Grow the isolation forest on the scaled training rows, fit the training quantile
-        grids; return the training rows' combined scores."""
-        self.isolation_forest_ = fit_isolation_forest(
-            features, n_estimators=_ISOLATION_TREES, seed=self._draw_seed())
-        isolation = self._isolation(features)
-        self.error_grid_ = fit_rank_grid(errors)
-        self.isolation_grid_ = fit_rank_grid(isolation)
-        self.combined_grid_ = fit_rank_grid(self._combined_rank(errors, isolation))
-        return self._combined_scores(errors, isolation)
+    def _view_weights(self) -> tuple[float, ...]:
+        """The weight of each of ``_views`` in the fitted combination."""
+        return (1.0 - self.isolation_weight_, self.isolation_weight_)
+
+    def _active_views(self) -> list[tuple]:
+        """``(view, weight)`` of the views with weight; the first view always takes part."""
+        pairs = list(zip(self._views, self._view_weights(), strict=True))
+        return [pairs[0], *(pair for pair in pairs[1:] if pair[1] > 0)]
+
+    def _view_scores(self, active, features: np.ndarray, errors: np.ndarray) -> list:
+        return [view.scores(None if view.state_attribute is None
+                            else getattr(self, view.state_attribute), features, errors)
+                for view, _ in active]
+
+    def _fit_views(self, features: np.ndarray, errors: np.ndarray) -> np.ndarray:
+        """Fit the active views and their combination on the scaled training rows; return
+        the training rows' combined scores."""
+        active = self._active_views()
+        for view, _ in active:
+            state = view.fit(features, errors, draw_seed=self._draw_seed)
+            if view.state_attribute:
+                setattr(self, view.state_attribute, state)
+        grids, self.combined_grid_, combined = fit_combination(
+            self._view_scores(active, features, errors), [w for _, w in active],
+            self.score_combination_)
+        for (view, _), grid in zip(active, grids, strict=True):
+            setattr(self, view.grid_attribute, grid)
+        return combined
+
+    @property
+    def views_(self) -> tuple[str, ...]:
+        """Names of the views the fitted anomaly score combines, the first giving its
+        scale: ``("reconstruction error",)`` when it is the reconstruction error alone."""
+        check_is_fitted(self, "threshold_")
+        if getattr(self, "combined_grid_", None) is None:
+            return (self._views[0].name,)
+        return tuple(view.name for view, _ in self._active_views())
 
     def _check_loaded(self) -> None:
-        """Refuse a loaded file whose threshold, forest or grids this version cannot use."""
+        """Refuse a loaded file whose threshold, views or grids this version cannot use."""
         if not np.isfinite(self.threshold_) or self.offset_ != -self.threshold_:
             raise ValueError("corrupt or tampered detector: threshold_ and offset_ disagree")
-        forest = getattr(self, "isolation_forest_", None)
-        if forest is None:
+        if all(getattr(self, view.state_attribute, None) is None
+               for view in self._views if view.state_attribute):
             return
         if not hasattr(self, "score_combination_") or not hasattr(self, "isolation_weight_"):
             raise ValueError(
@@ -436,42 +486,33 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
                 "forest grew on other columns (the rows and their residuals) and whose "
                 "scores were combined by rank: refit it and save it again."
             )
-        check_forest(forest, self.n_features_in_)
-        for name in ("error_grid_", "isolation_grid_", "combined_grid_"):
-            check_grid(getattr(self, name), name)
         weight = self.isolation_weight_
         if not (isinstance(weight, float) and 0.0 < weight <= 1.0):
             raise ValueError(f"corrupt or tampered detector: isolation_weight_={weight!r}")
         if self.score_combination_ not in ("tail", "rank"):
             raise ValueError("corrupt or tampered detector: score_combination_="
                              f"{self.score_combination_!r}")
-
-    def _isolation(self, features: np.ndarray) -> np.ndarray:
-        return isolation_scores(self.isolation_forest_, features)
-
-    def _combined_rank(self, errors: np.ndarray, isolation: np.ndarray) -> np.ndarray:
-        """Weighted average of the two training ranks, or of their tail scores."""
-        weight = self.isolation_weight_
-        ranks = to_rank(self.error_grid_, errors), to_rank(self.isolation_grid_, isolation)
-        if self.score_combination_ == "tail":
-            ranks = tuple(tail_score(r) for r in ranks)
-        return (1.0 - weight) * ranks[0] + weight * ranks[1]
-
-    def _combined_scores(self, errors: np.ndarray, isolation: np.ndarray) -> np.ndarray:
-        """The weighted average rank, put back on the training errors' scale."""
-        combined = self._combined_rank(errors, isolation)
-        return from_rank(self.error_grid_, to_rank(self.combined_grid_, combined))
+        for view, _ in self._active_views():
+            if view.state_attribute:
+                view.check_loaded(getattr(self, view.state_attribute), self.n_features_in_)
+            check_grid(getattr(self, view.grid_attribute), view.grid_attribute)
+        check_grid(self.combined_grid_, "combined_grid_")
 
     def _anomaly_scores(self, X: np.ndarray) -> np.ndarray:
         """Anomaly score of validated rows: the reconstruction error or, with
-        ``isolation_weight``, the combined score on the error's scale."""
-        if getattr(self, "isolation_forest_", None) is None:
+        ``isolation_weight``, the views' combined score on the error's scale."""
+        if getattr(self, "combined_grid_", None) is None:
             return self._passes.row_errors(X)
         scaling = self._pass_options()["scaling"]
+        active = self._active_views()
+        grids = [getattr(self, view.grid_attribute) for view, _ in active]
+        weights = [weight for _, weight in active]
 
         def scores(rows):
-            Z = rows if scaling is None else scaling.transform(rows)  # the forest's space
-            return self._combined_scores(self._passes.row_errors(rows), self._isolation(Z))
+            Z = rows if scaling is None else scaling.transform(rows)  # the views' space
+            view_scores = self._view_scores(active, Z, self._passes.row_errors(rows))
+            return combine(view_scores, grids, self.combined_grid_, weights,
+                           self.score_combination_)
 
         row_bytes = self._passes.row_bytes + 40 * self.n_features_in_
         return apply_batched(scores, X, row_bytes, check_finite=True, dtype=np.float64)

@@ -10,6 +10,7 @@ from skae import ReconstructionOutlierDetector, load
 from skae._ensemble import MemberMask
 from skae._hybrid import from_rank, tail_score, to_rank
 from skae._isolation import isolation_scores
+from skae._views import View
 
 SMALL = {"hidden_layer_sizes": (8,), "n_components": 2, "epochs": 5, "random_state": 0}
 
@@ -199,3 +200,43 @@ def test_save_load_and_pickle_keep_the_scores(data, tmp_path):
 def test_invalid_design_parameters(data, params, match):
     with pytest.raises(ValueError, match=match):
         ReconstructionOutlierDetector(**params).fit(data)
+
+
+class _DistanceView(View):
+    """A third view for the test: the scaled row's distance to the training rows' median."""
+
+    name = "distance"
+    grid_attribute = "distance_grid_"
+    state_attribute = "distance_center_"
+
+    def fit(self, features, errors, *, draw_seed):
+        return np.median(features, axis=0)
+
+    def scores(self, state, features, errors):
+        return np.linalg.norm(features - state, axis=1)
+
+
+class _ThreeViewDetector(ReconstructionOutlierDetector):
+    _views = (*ReconstructionOutlierDetector._views, _DistanceView())
+
+    def _view_weights(self):
+        return (0.5, 0.25, 0.25)
+
+
+def test_the_views_are_listed_and_a_new_view_is_one_class_and_one_entry(data):
+    det = ReconstructionOutlierDetector(**SMALL).fit(data)
+    assert det.views_ == ("reconstruction error", "isolation")
+    plain = ReconstructionOutlierDetector(isolation_weight=0.0, **SMALL).fit(data)
+    assert plain.views_ == ("reconstruction error",)
+    three = _ThreeViewDetector(**SMALL).fit(data)
+    assert three.views_ == ("reconstruction error", "isolation", "distance")
+    np.testing.assert_allclose(three.distance_center_, np.median((data - three.center_)
+                                                                  / three.scale_, axis=0))
+    assert three.distance_grid_.shape == three.error_grid_.shape
+    far = np.vstack([data[:5], 10 * np.ones((1, 6))])
+    scores = three.score_samples(far)
+    assert scores[-1] < scores[:-1].min()  # far from every view's bulk
+    assert not np.allclose(scores, det.score_samples(far))  # the third view counts
+    again = pickle.loads(pickle.dumps(three))
+    np.testing.assert_array_equal(again.score_samples(far), scores)
+    assert {"distance_center_", "distance_grid_"} <= set(_ThreeViewDetector._saved_attributes)

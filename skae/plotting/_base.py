@@ -170,14 +170,14 @@ def reconstruction_error(estimator: Any, X: Any, caller_name: str) -> np.ndarray
 def error_values(estimator: Any, X: Any, caller_name: str) -> tuple[np.ndarray, str]:
     """The per-row values a detector's threshold applies to, and what they are called.
 
-    A fitted detector whose score combines the reconstruction error with another score
-    (``isolation_forest_`` set) is thresholded on its anomaly score, ``-score_samples``
+    A fitted detector whose score combines the reconstruction error with other views
+    (``views_`` names more than one) is thresholded on its anomaly score, ``-score_samples``
     (on the reconstruction error's scale): that is what is drawn against ``threshold_``,
     so that the rows beyond the line are exactly those ``predict`` flags. Any other
     estimator gives its ``reconstruction_error``.
     """
     final = final_estimator(estimator)
-    if getattr(final, "isolation_forest_", None) is None:
+    if len(getattr(final, "views_", ())) <= 1:
         return (reconstruction_error(estimator, X, caller_name),
                 f"{type(final).__name__}.reconstruction_error")
     scores = -np.asarray(estimator.score_samples(X), dtype=float)

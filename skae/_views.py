@@ -1,0 +1,95 @@
+"""The detector's views: per-row anomaly scores, each with what it learns from the training rows.
+
+A view maps the scaled rows (and their normalised reconstruction errors) to one anomaly
+score per row, higher for more anomalous rows. The detector's score combines the views that
+carry weight (:mod:`skae._combiner`). A view that learns something at fit keeps it in one
+fitted attribute of the detector (:attr:`View.state_attribute`), plain data saved with it;
+its training quantiles go in another (:attr:`View.grid_attribute`).
+
+Adding a view is one class here and one entry in the detector's ``_views`` (with its
+weight in ``_view_weights``); persistence, loading checks and plotting ask the views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ._isolation import fit_isolation_forest, isolation_scores
+from ._loaded_checks import check_forest
+
+__all__ = ["IsolationView", "ReconstructionErrorView", "View"]
+
+
+class View:
+    """One per-row anomaly score of the detector (the base of the views).
+
+    Attributes
+    ----------
+    name : str
+        What the score is, in the detector's ``views_`` and in plots.
+    grid_attribute : str
+        The detector's attribute that holds the training quantiles of this view's score.
+    state_attribute : str or None
+        The detector's attribute that holds what the view learned at fit; None for a view
+        that learns nothing beyond the network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae._views import ReconstructionErrorView
+    >>> view = ReconstructionErrorView()
+    >>> view.scores(None, np.zeros((2, 3)), np.array([0.5, 2.0])).tolist()
+    [0.5, 2.0]
+    """
+
+    name: str = ""
+    grid_attribute: str = ""
+    state_attribute: str | None = None
+
+    def fit(self, features: np.ndarray, errors: np.ndarray, *,
+            draw_seed: Callable[[], int]) -> object:
+        """Learn from the training rows; return the view's state (plain data) or None.
+
+        ``draw_seed`` gives the next seed of the detector's ``random_state``; a view calls
+        it only when it needs randomness, so views without randomness move no seeds.
+        """
+        return None
+
+    def scores(self, state: object, features: np.ndarray, errors: np.ndarray) -> np.ndarray:
+        """Anomaly score of each row (higher is more anomalous)."""
+        raise NotImplementedError
+
+    def check_loaded(self, state: object, n_features: int) -> None:
+        """Refuse a loaded state this version cannot use (``ValueError``)."""
+
+
+class ReconstructionErrorView(View):
+    """The row's reconstruction error (normalised per feature): the autoencoder's view."""
+
+    name = "reconstruction error"
+    grid_attribute = "error_grid_"
+
+    def scores(self, state, features, errors):
+        return errors
+
+
+class IsolationView(View):
+    """The isolation forest's score of the scaled row (``skae._isolation``)."""
+
+    name = "isolation"
+    grid_attribute = "isolation_grid_"
+    state_attribute = "isolation_forest_"
+
+    def __init__(self, n_trees: int = 300):
+        self.n_trees = n_trees
+
+    def fit(self, features, errors, *, draw_seed):
+        return fit_isolation_forest(features, n_estimators=self.n_trees, seed=draw_seed())
+
+    def scores(self, state, features, errors):
+        return isolation_scores(state, features)
+
+    def check_loaded(self, state, n_features):
+        check_forest(state, n_features)
