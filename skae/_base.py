@@ -23,7 +23,7 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -220,6 +220,7 @@ class _BaseAutoencoder(_ScikerasConventions):
         return super().set_params(**params)
 
     # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder on X.
 
@@ -241,6 +242,7 @@ class _BaseAutoencoder(_ScikerasConventions):
         return self._fit(X, y, warm_start=self.warm_start, epochs=self.epochs,
                          sample_weight=sample_weight)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None, sample_weight=None):
         """Train for one more epoch, starting from the current weights if fitted.
 
@@ -286,7 +288,6 @@ class _BaseAutoencoder(_ScikerasConventions):
         if is_dask_collection(X):  # trained block by block: skae/_out_of_core.py
             return fit_out_of_core(self, X, y, continuing=warm_start and hasattr(self, "model_"),
                                    epochs=epochs, sample_weight=sample_weight)
-        self._validate_params()
         continuing = warm_start and hasattr(self, "model_")
         staged = self._staging_copy()  # the fit works on it; self changes at the end only
         # weights and optimizer state come back if this fit fails or is interrupted

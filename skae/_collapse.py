@@ -14,7 +14,8 @@ import numpy as np
 
 __all__ = ["collapse_message", "network_activations"]
 
-#: Output spread (mean per-feature variance) below this share of the data's: a constant output.
+#: Output spread (mean per-feature variance) below this share of the data's (or of its typical
+#: row's error, if less): a constant output.
 _CONSTANT_SHARE = 1e-2
 _RELU_LIKE = {"relu", "relu6", "leaky_relu"}
 _SATURATING = {"tanh", "sigmoid", "hard_sigmoid", "hard_tanh", "softsign"}
@@ -32,10 +33,14 @@ def network_activations(network) -> set[str]:
     return names
 
 
-def _no_better_than_mean(recon: np.ndarray, X: np.ndarray, baseline: float) -> float | None:
-    """The training MSE when neither the mean nor the typical row beats the mean predictor."""
+def _no_better_than_mean(recon: np.ndarray, X: np.ndarray, baseline: float,
+                         constant: bool) -> float | None:
+    """The training MSE when neither the mean nor the typical row beats the mean predictor
+    (for a constant output, when the mean does not)."""
     row_mse = np.mean((recon - X) ** 2, axis=1)
     mse = float(np.mean(row_mse))
+    if constant:  # reconstructs nothing, whichever rows its constant happens to be near
+        return mse if mse >= 0.99 * baseline else None
     # On heavy-tailed data a few far-out rows can carry most of the mean error of a network
     # that reconstructs the rest well: the typical row must be no better either.
     typical_baseline = float(np.median(np.mean((X - X.mean(axis=0)) ** 2, axis=1)))
@@ -92,11 +97,15 @@ def collapse_message(recon, X, *, history, activations, name: str) -> str | None
     baseline = float(np.mean(np.var(X, axis=0)))
     if X.shape[0] < 2 or baseline <= 1e-12:
         return None  # nothing to learn beyond the mean
-    mse = _no_better_than_mean(recon, X, baseline)
+    # spread against the typical row's (not the mean) error: a few far-out rows can carry
+    # nearly all of X's variance, and a network following every other row is not constant
+    typical = float(np.median(np.mean((X - X.mean(axis=0)) ** 2, axis=1)))
+    constant = float(np.mean(np.var(recon, axis=0))) <= _CONSTANT_SHARE * min(baseline, typical)
+    mse = _no_better_than_mean(recon, X, baseline, constant)
     if mse is None:
         return None
     losses = [float(v) for v in history.get("loss", [])]
-    if float(np.mean(np.var(recon, axis=0))) <= _CONSTANT_SHARE * baseline:
+    if constant:
         cause = _constant_output_hint(activations)
     elif len(losses) >= 3 and min(losses[1:]) >= 0.99 * losses[0]:
         cause = (f"the training loss did not fall ({losses[0]:.4g} in the first epoch, "

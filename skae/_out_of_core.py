@@ -205,7 +205,6 @@ def fit_out_of_core(estimator, X, y=None, *, continuing: bool, epochs, sample_we
     -------
     estimator
     """
-    estimator._validate_params()
     _check_labels(estimator, y)
     if estimator.memory is not None:
         warnings.warn(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import OutlierMixin
+from sklearn.base import OutlierMixin, _fit_context
 from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -562,6 +562,7 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
             contamination=self.contamination, threshold=self.threshold, n_std=self.n_std
         )
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_threshold(self, X, y=None, sample_weight=None):
         """Set the threshold from the anomaly scores of X, keeping the trained network.
 
@@ -602,7 +603,6 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         """
         staged = self._staging_copy()  # published at once, as by fit
         X, _ = staged._validated(X)
-        staged._validate_params()
         staged._threshold_from_scores(staged._anomaly_scores(X), y, sample_weight)
         self._publish(staged.__dict__)
         return self

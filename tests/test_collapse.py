@@ -107,3 +107,16 @@ def test_heavy_tailed_data_reconstructed_well_on_typical_rows_does_not_warn():
     # ... and a constant output on the same data still warns
     with pytest.warns(ConvergenceWarning, match="training collapsed"):
         AutoencoderTransformer()._warn_if_collapsed(np.broadcast_to(X.mean(0), X.shape), X)
+
+
+def test_a_constant_output_near_the_typical_row_still_warns():
+    """On skewed rows a constant output can sit nearer the median row than the mean does,
+    so its median row error beats the mean predictor's; it still reconstructs nothing."""
+    rng = np.random.default_rng(0)
+    X = rng.exponential(size=(400, 5)) ** 2  # skewed: the median row is far below the mean
+    constant = np.broadcast_to(np.median(X, axis=0), X.shape)
+    row_mse = np.mean((constant - X) ** 2, axis=1)
+    typical_mean_error = np.median(np.mean((X - X.mean(axis=0)) ** 2, axis=1))
+    assert np.median(row_mse) < 0.99 * typical_mean_error  # the premise
+    with pytest.warns(ConvergenceWarning, match="training collapsed"):
+        AutoencoderTransformer()._warn_if_collapsed(constant, X)
