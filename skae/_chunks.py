@@ -2,7 +2,7 @@
 
 The detector's threshold needs one reconstruction error per row over all the rows (an
 exact quantile of one float per row), never the rows themselves at once:
-:func:`threshold_from_all_rows` computes the errors chunk by chunk and keeps only them.
+:func:`scores_of_chunks` computes the scores chunk by chunk and keeps only them.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from ._dask_import import import_dask, is_dask_collection
 
-__all__ = ["as_rows", "threshold_from_all_rows"]
+__all__ = ["as_rows", "scores_of_chunks"]
 
 
 def as_rows(chunk):
@@ -57,8 +56,8 @@ def _errors_of_collection(estimator, X, y, sample_weight):
     return np.asarray(errors), labels, sample_weight
 
 
-def threshold_from_all_rows(estimator, X, y=None, *, sample_weight=None):
-    """``estimator.fit_threshold`` over rows that arrive in chunks.
+def scores_of_chunks(estimator, X, y=None, *, sample_weight=None):
+    """The anomaly scores of rows that arrive in chunks, with their labels and weights.
 
     Parameters
     ----------
@@ -76,18 +75,16 @@ def threshold_from_all_rows(estimator, X, y=None, *, sample_weight=None):
 
     Returns
     -------
-    estimator : ReconstructionOutlierDetector
-        With ``threshold_`` and ``offset_`` set from the errors of all the rows.
+    scores : ndarray of shape (n_samples,)
+        ``-estimator.score_samples`` of every row, computed chunk by chunk.
+    labels, sample_weight : ndarray of shape (n_samples,) or None
+        Computed, in the rows' order.
     """
-    check_is_fitted(estimator, "model_")
-    estimator._validate_params()
     if is_dask_collection(X):
-        errors, labels, sample_weight = _errors_of_collection(estimator, X, y, sample_weight)
-    elif sample_weight is not None:
+        return _errors_of_collection(estimator, X, y, sample_weight)
+    if sample_weight is not None:
         raise ValueError(
             "fit_threshold takes no sample_weight with an iterator of chunks; pass the rows "
             "as a Dask collection or an array to weight them."
         )
-    else:
-        errors, labels = _errors_of_chunks(estimator, X, y)
-    return estimator._threshold_from_scores(errors, labels, sample_weight)
+    return (*_errors_of_chunks(estimator, X, y), None)

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Iterator
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._chunks import threshold_from_all_rows
 from ._dask_import import import_dask, is_dask_collection
 
 __all__ = ["dask_aware", "map_rows"]
@@ -32,21 +30,19 @@ SCORING_METHODS = (
 )
 
 def dask_aware(cls):
-    """Class decorator: the class's scoring methods and ``fit_threshold`` accept Dask.
+    """Class decorator: the class's scoring methods accept Dask collections.
 
     Wraps each of :data:`SCORING_METHODS` that the class has as a plain method, so the
     class gains no method it did not have (scikeras's ``predict``, available only when
     the class defines its own, is left alone). A wrapped method given a Dask collection
-    returns a lazy Dask collection; ``fit_threshold`` also accepts an iterator of chunks.
-    Everything else goes to the original method unchanged. (``fit`` and ``partial_fit``
-    are not wrapped, so that their warnings still point at the caller's line: the base
-    class hands Dask collections to :mod:`skae._out_of_core` itself.)
+    returns a lazy Dask collection. Everything else goes to the original method
+    unchanged. (``fit``, ``partial_fit`` and ``fit_threshold`` are not wrapped, so that
+    their warnings still point at the caller's line: the estimators hand Dask collections
+    and chunks to :mod:`skae._out_of_core` and :mod:`skae._chunks` themselves.)
     """
     for name in SCORING_METHODS:
         if inspect.isfunction(inspect.getattr_static(cls, name, None)):
             setattr(cls, name, _lazy_on_dask(name, getattr(cls, name)))
-    if inspect.isfunction(inspect.getattr_static(cls, "fit_threshold", None)):
-        cls.fit_threshold = _chunked_threshold(cls.fit_threshold)
     return cls
 
 
@@ -58,16 +54,6 @@ def _lazy_on_dask(name: str, method):
         return method(self, X, *args, **kwargs)
 
     return method_or_lazy
-
-
-def _chunked_threshold(method):
-    @functools.wraps(method)
-    def fit_threshold(self, X, y=None, sample_weight=None):
-        if is_dask_collection(X) or isinstance(X, Iterator):
-            return threshold_from_all_rows(self, X, y, sample_weight=sample_weight)
-        return method(self, X, y, sample_weight=sample_weight)
-
-    return fit_threshold
 
 
 # ---------------------------------------------------------------------------- block mapping

@@ -3,6 +3,7 @@ isolation forest isolates easily."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,8 +13,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseAutoencoder, _store_params
+from ._chunks import scores_of_chunks
 from ._combiner import combine, fit_combination
 from ._dask import dask_aware
+from ._dask_import import is_dask_collection
 from ._docs import fill_doc
 from ._ensemble import build_bagged_autoencoder, feature_subsets
 from ._fit_checks import check_enough_rows, warn_if_normal_minority
@@ -577,13 +580,16 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows whose errors set the threshold.
+        X : array-like of shape (n_samples, n_features), Dask collection or iterator
+            Rows whose errors set the threshold. A Dask array or DataFrame, or an iterator
+            of chunks (arrays, DataFrames, pyarrow batches, or ``(X_chunk, y_chunk)``
+            pairs), is scored chunk by chunk, keeping one float per row.
         y : array-like of shape (n_samples,) or None
             With ``normal_label`` set, only the rows with ``y == normal_label`` are used,
-            as in ``fit``; ignored otherwise.
+            as in ``fit``; ignored otherwise (and None for an iterator of chunks).
         sample_weight : array-like of shape (n_samples,), default=None
-            Row weights in the threshold's statistics, as in ``fit``.
+            Row weights in the threshold's statistics, as in ``fit`` (not with an iterator
+            of chunks).
 
         Returns
         -------
@@ -602,8 +608,14 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         0.1
         """
         staged = self._staging_copy()  # published at once, as by fit
-        X, _ = staged._validated(X)
-        staged._threshold_from_scores(staged._anomaly_scores(X), y, sample_weight)
+        if is_dask_collection(X) or isinstance(X, Iterator):  # one score per row kept
+            check_is_fitted(staged, "model_")
+            scores, y, sample_weight = scores_of_chunks(staged, X, y,
+                                                        sample_weight=sample_weight)
+        else:
+            X, _ = staged._validated(X)
+            scores = staged._anomaly_scores(X)
+        staged._threshold_from_scores(scores, y, sample_weight)
         self._publish(staged.__dict__)
         return self
 

@@ -90,6 +90,35 @@ def _image_shape_for(X_shape: tuple[int, ...], image_shape: Any) -> tuple[int, .
     return _resolve_image_shape(image_shape, math.prod(X_shape[1:]))
 
 
+def _grid_axes(ax, n_rows: int, n_cols: int, show_indices: bool):
+    """The ``(n_rows, n_cols)`` Axes to draw into, and the bounding Axes (or None)."""
+    from matplotlib.axes import Axes
+
+    if ax is not None and not isinstance(ax, Axes):
+        axes = np.asarray(ax, dtype=object)
+        if axes.size != n_rows * n_cols:
+            raise ValueError(
+                f"Expected {n_rows * n_cols} Axes ({n_rows} rows x {n_cols} images); "
+                f"got {axes.size}."
+            )
+        return axes.reshape(n_rows, n_cols), None
+    if ax is None:
+        ax = _new_grid_figure(n_rows, n_cols, show_indices).add_subplot()
+    subplotspec = ax.get_subplotspec()
+    if subplotspec is None:
+        raise ValueError(
+            "ax must be an Axes created with add_subplot/subplots, or an "
+            f"array of {n_rows * n_cols} Axes."
+        )
+    ax.set_axis_off()
+    grid = subplotspec.subgridspec(n_rows, n_cols, wspace=0.05, hspace=0.05)
+    axes = np.empty((n_rows, n_cols), dtype=object)
+    for i in range(n_rows):
+        for j in range(n_cols):
+            axes[i, j] = ax.figure.add_subplot(grid[i, j])
+    return axes, ax
+
+
 def _new_grid_figure(n_rows: int, n_cols: int, titled: bool) -> Any:
     """A figure sized so that a grid of 1-inch square cells fits with room for labels."""
     import matplotlib.pyplot as plt
@@ -282,34 +311,9 @@ class ImageReconstructionDisplay:
             raise ValueError(f"row_labels must have {n_rows} entries; got {len(row_labels)}.")
 
         check_matplotlib_support(f"{type(self).__name__}.plot")
-        from matplotlib.axes import Axes
         from matplotlib.image import AxesImage
 
-        self.bounding_ax_ = None
-        if ax is None or isinstance(ax, Axes):
-            if ax is None:
-                ax = _new_grid_figure(n_rows, n_cols, show_indices).add_subplot()
-            subplotspec = ax.get_subplotspec()
-            if subplotspec is None:
-                raise ValueError(
-                    "ax must be an Axes created with add_subplot/subplots, or an "
-                    f"array of {n_rows * n_cols} Axes."
-                )
-            self.bounding_ax_ = ax
-            ax.set_axis_off()
-            grid = subplotspec.subgridspec(n_rows, n_cols, wspace=0.05, hspace=0.05)
-            axes = np.empty((n_rows, n_cols), dtype=object)
-            for i in range(n_rows):
-                for j in range(n_cols):
-                    axes[i, j] = ax.figure.add_subplot(grid[i, j])
-        else:
-            axes = np.asarray(ax, dtype=object)
-            if axes.size != n_rows * n_cols:
-                raise ValueError(
-                    f"Expected {n_rows * n_cols} Axes ({n_rows} rows x {n_cols} images); "
-                    f"got {axes.size}."
-                )
-            axes = axes.reshape(n_rows, n_cols)
+        axes, self.bounding_ax_ = _grid_axes(ax, n_rows, n_cols, show_indices)
 
         defaults: dict[str, Any] = {"interpolation": "nearest"}
         if rows[0].ndim == 3:  # grayscale: one scale, the range of the data (not the outputs)
