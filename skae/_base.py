@@ -285,11 +285,13 @@ class _BaseAutoencoder(_ScikerasConventions):
 
     def _fit(self, X, y, *, warm_start: bool, epochs, sample_weight=None, stream=False):
         """Train (or load from ``memory``), then calibrate; a failure leaves ``self`` as it was."""
-        if is_dask_collection(X):  # trained block by block: skae/_out_of_core.py
-            return fit_out_of_core(self, X, y, continuing=warm_start and hasattr(self, "model_"),
-                                   epochs=epochs, sample_weight=sample_weight)
         continuing = warm_start and hasattr(self, "model_")
         staged = self._staging_copy()  # the fit works on it; self changes at the end only
+        if is_dask_collection(X):  # trained block by block: skae/_out_of_core.py
+            fit_out_of_core(staged, X, y, continuing=continuing, epochs=epochs,
+                            sample_weight=sample_weight)
+            self._publish(staged.__dict__)
+            return self
         # weights and optimizer state come back if this fit fails or is interrupted
         with unchanged_on_failure(staged, continuing):
             Z_in, Z_target, weights = staged._training_rows(

@@ -35,7 +35,6 @@ import json
 import marshal
 import os
 import types
-import warnings
 from collections.abc import Callable, Iterator
 from numbers import Integral
 
@@ -48,6 +47,7 @@ from ._archive import write_atomically
 from ._distribute import strategy_key
 from ._serialization import network_from_bytes, network_to_bytes
 from ._version import __version__
+from ._warnings import warn
 
 try:  # POSIX; elsewhere concurrent workers may train the same network twice
     import fcntl
@@ -232,18 +232,14 @@ def train_or_load(estimator, train: Trainer, X_in: np.ndarray, X_target: np.ndar
         except _Uncacheable as exc:
             reason = str(exc)
     if key is None:
-        warnings.warn(
+        warn(
             f"{type(estimator).__name__}: memory is set but this network is not cached: "
-            f"{reason}.",
-            UserWarning,
-            stacklevel=4,
-        )
+            f"{reason}.", UserWarning)
         return train()
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError as exc:
-        warnings.warn(f"memory: cannot create {directory} ({exc}); training without cache.",
-                      UserWarning, stacklevel=4)
+        warn(f"memory: cannot create {directory} ({exc}); training without cache.", UserWarning)
         return train()
     return _NetworkStore(directory).fetch_or_train(key, train)
 
@@ -270,8 +266,8 @@ class _NetworkStore:
             lock = _exclusive(self._path(key, ".lock"))
             lock.__enter__()
         except OSError as exc:
-            warnings.warn(f"memory: cannot lock the cache folder {self.directory} ({exc}); "
-                          "the network is not cached.", UserWarning, stacklevel=5)
+            warn(f"memory: cannot lock the cache folder {self.directory} ({exc}); "
+                 "the network is not cached.", UserWarning)
             return self._fetch(key) or train()
         try:
             cached = self._fetch(key)
@@ -281,8 +277,7 @@ class _NetworkStore:
             try:
                 self._save(key, network, history)
             except Exception as exc:  # e.g. a custom layer Keras cannot serialise
-                warnings.warn(f"memory: could not cache the trained network ({exc}).",
-                              UserWarning, stacklevel=5)
+                warn(f"memory: could not cache the trained network ({exc}).", UserWarning)
             return network, history
         finally:
             lock.__exit__(None, None, None)
@@ -294,8 +289,8 @@ class _NetworkStore:
         try:
             return self._load(key)
         except Exception as exc:  # damaged, of another key, or refused by safe mode
-            warnings.warn(f"memory: could not use cached network {key} ({exc}); training it "
-                          "again.", UserWarning, stacklevel=6)
+            warn(f"memory: could not use cached network {key} ({exc}); training it "
+                 "again.", UserWarning)
             return None
 
     def _load(self, key: str) -> tuple[keras.Model, dict]:

@@ -20,7 +20,6 @@ whatever the number of rows:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,14 +30,16 @@ import tensorflow as tf
 from ._compat import route_params
 from ._dask_import import import_dask, is_dask_collection
 from ._distribute import strategy_scope
+from ._progress import keras_verbose
 from ._serialization import unchanged_on_failure
 from ._training import (
-    TrainingDiverged,
     _prepare_optimizer,
     _StopOnNonFinite,
     auto_batch_size,
     auto_epochs,
+    check_finite_loss,
 )
+from ._warnings import warn
 
 __all__ = ["SAMPLE_ROWS", "RowBlocks", "fit_out_of_core"]
 
@@ -207,10 +208,9 @@ def fit_out_of_core(estimator, X, y=None, *, continuing: bool, epochs, sample_we
     """
     _check_labels(estimator, y)
     if estimator.memory is not None:
-        warnings.warn(
+        warn(
             f"{type(estimator).__name__}: memory caches networks trained in memory; an "
-            "out-of-core fit of a Dask collection is not cached.", UserWarning, stacklevel=4,
-        )
+            "out-of-core fit of a Dask collection is not cached.", UserWarning)
     blocks = RowBlocks(X)
     with unchanged_on_failure(estimator, continuing):
         seed = estimator._draw_seed()
@@ -263,14 +263,10 @@ def _train(estimator, blocks, scan, seed, rng, *, continuing, epochs, weights=No
     if estimator.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="loss", patience=estimator.n_iter_no_change, restore_best_weights=True))
-    history = network.fit(data.prefetch(2), epochs=epochs, verbose=verbose, shuffle=False,
+    history = network.fit(data.prefetch(2), epochs=epochs, verbose=keras_verbose(verbose),
+                          shuffle=False,
                           callbacks=callbacks, **fit_kwargs)
-    if stop_on_nan.epoch is not None:
-        raise TrainingDiverged(
-            f"Training diverged: the loss became NaN or infinite in epoch "
-            f"{stop_on_nan.epoch + 1}. Lower `learning_rate` or scale the input; the "
-            "estimator was left as it was before this fit."
-        )
+    check_finite_loss(stop_on_nan)
     estimator._bind_network(network)
     return {key: [float(v) for v in values] for key, values in history.history.items()}
 

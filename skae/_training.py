@@ -32,6 +32,16 @@ class TrainingDiverged(ValueError):
     """The training loss became NaN or infinite."""
 
 
+def check_finite_loss(stop_on_nan: _StopOnNonFinite) -> None:
+    """Raise the one divergence error of every fit if the loss stopped being finite."""
+    if stop_on_nan.epoch is not None:
+        raise TrainingDiverged(
+            f"Training diverged: the loss became NaN or infinite in epoch {stop_on_nan.epoch + 1}. "
+            "Lower `learning_rate`, scale the input (e.g. StandardScaler) or use a bounded "
+            "`output_activation`; the estimator was left as it was before this fit."
+        )
+
+
 def auto_batch_size(n_samples: int, divisor: int, low: int, high: int) -> int:
     """``batch_size="auto"``: ``clip(n_samples // divisor, low, high)``, at most ``n_samples``.
 
@@ -210,10 +220,5 @@ def train_network(
         callbacks=all_callbacks,
         **(fit_kwargs or {}),
     )
-    if stop_on_nan.epoch is not None:
-        raise TrainingDiverged(
-            f"Training diverged: the loss became NaN or infinite in epoch {stop_on_nan.epoch + 1}. "
-            "Lower `learning_rate`, scale the input (e.g. StandardScaler) or use a bounded "
-            "`output_activation`; the estimator was left as it was before this fit."
-        )
+    check_finite_loss(stop_on_nan)
     return {key: [float(v) for v in values] for key, values in history.history.items()}

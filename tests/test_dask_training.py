@@ -147,9 +147,11 @@ def test_bad_blocks_are_refused_and_a_fitted_estimator_stays_as_it_was(Xy):
 
 def test_memory_is_not_used_out_of_core(Xy, tmp_path):
     X, _ = Xy
-    with pytest.warns(UserWarning, match="out-of-core fit of a Dask collection is not cached"):
+    with pytest.warns(UserWarning, match="out-of-core fit of a Dask collection is not cached"
+                      ) as record:
         AutoencoderTransformer(memory=tmp_path, **FAST).fit(da.from_array(X, chunks=300))
     assert not any(tmp_path.iterdir())
+    assert {w.filename for w in record} == {__file__}  # the user's line, not skae's
 
 
 def test_dask_fit_weights_the_rows_as_in_memory(Xy):
