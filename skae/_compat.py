@@ -40,6 +40,24 @@ ROUTING_PREFIXES = frozenset(
 )
 
 
+def is_routed(name: str) -> bool:
+    """The one rule for a routed argument: ``<prefix>__<name>[__<name>...]``.
+
+    ``prefix`` is one of :data:`ROUTING_PREFIXES`; each further part is a name or a list
+    index (``callbacks__0__patience``).
+
+    Examples
+    --------
+    >>> is_routed("optimizer__beta_1"), is_routed("n_component"), is_routed("fit__")
+    (True, False, False)
+    >>> is_routed("callbacks__0__patience"), is_routed("optimizer__beta 1")
+    (True, False)
+    """
+    prefix, sep, rest = name.partition("__")
+    return (bool(sep) and prefix in ROUTING_PREFIXES and bool(rest)
+            and all(part.isidentifier() or part.isdigit() for part in rest.split("__")))
+
+
 # route_params and unflatten_params: vendored from scikeras 0.13 (scikeras/_utils.py),
 # Copyright (c) 2020 Adrian Garcia Badaracco, MIT License.
 _DIGITS = frozenset("0123456789")
@@ -54,7 +72,7 @@ def route_params(params: dict, destination: str, pass_filter: Iterable[str] | No
            if "__" not in k and (pass_filter is None or k in pass_filter)}
     prefix = destination + "__"
     for key, val in params.items():
-        if "__" in key and key.startswith(prefix):
+        if "__" in key and key.startswith(prefix):  # nested destinations too ("0__name")
             new_key = key[len(prefix):]
             if not (strict and "__" in new_key):
                 res[new_key] = val
@@ -123,8 +141,6 @@ def _as_callback_list(callbacks) -> list:
 class _ScikerasConventions(BaseEstimator):
     """scikit-learn's ``BaseEstimator`` with scikeras's routed parameters and callbacks."""
 
-    _routing_prefixes = ROUTING_PREFIXES
-
     def _get_param_names(self):
         """Public attributes of the instance: ``__init__`` arguments and routed ones."""
         return [k for k in vars(self) if not k.endswith("_") and not k.startswith("_")]
@@ -162,8 +178,7 @@ class _ScikerasConventions(BaseEstimator):
         -------
         self : estimator instance
         """
-        routed = {k: v for k, v in params.items() if "__" in k and k.split("__")[0] in
-                  self._routing_prefixes}
+        routed = {k: v for k, v in params.items() if is_routed(k)}
         for key, value in routed.items():
             setattr(self, key, value)
         rest = {k: v for k, v in params.items() if k not in routed}

@@ -14,22 +14,10 @@ import inspect
 
 __all__ = ["ROUTED_PREFIXES", "check_kwargs", "invalid_parameter", "is_routed"]
 
-from ._compat import ROUTING_PREFIXES
+from ._compat import ROUTING_PREFIXES, is_routed
 
 #: Prefixes of the keyword arguments routed to Keras (``prefix__name``), sorted for messages.
 ROUTED_PREFIXES = tuple(sorted(ROUTING_PREFIXES))
-
-
-def is_routed(name: str) -> bool:
-    """Whether ``name`` is a routed argument such as ``optimizer__beta_1``.
-
-    Examples
-    --------
-    >>> is_routed("optimizer__beta_1"), is_routed("n_component"), is_routed("fit__")
-    (True, False, False)
-    """
-    prefix, sep, rest = name.partition("__")
-    return bool(sep) and prefix in ROUTED_PREFIXES and rest.isidentifier()
 
 
 def _closest(name: str, valid) -> str:

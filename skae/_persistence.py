@@ -32,6 +32,7 @@ import numpy as np
 from ._archive import check_nested_archive, parse_json, read_archive, write_archive
 from ._archive import write_atomically as write_atomically
 from ._codec import NotData, Refused, decode, encode, refused
+from ._compat import is_routed
 from ._serialization import check_keras_classes_only, network_to_bytes
 
 __all__ = ["estimator_classes", "estimator_file", "load_estimator", "register",
@@ -138,12 +139,7 @@ def _check_meta(meta, network: bytes | None) -> type:
 def _unknown_params(cls, names) -> list:
     """Names that are neither ``__init__`` parameters nor scikeras-routed ones."""
     known = set(cls().get_params(deep=False))
-    prefixes = cls._routing_prefixes
-    return [
-        key for key in names
-        if key not in known and not (key.isidentifier() and not key.startswith("_") and any(
-            key.startswith(p + "__") for p in prefixes))
-    ]
+    return [key for key in names if key not in known and not is_routed(key)]
 
 
 def _build(cls, params: dict):

@@ -215,3 +215,17 @@ def test_only_methods_that_apply_exist():
     assert not hasattr(AutoencoderTransformer(), "predict")
     assert not hasattr(AutoencoderTransformer(), "initialize")
     assert hasattr(ReconstructionOutlierDetector(), "predict")
+
+
+@pytest.mark.parametrize("name, routed", [
+    ("optimizer__beta_1", True), ("fit__shuffle", True), ("callbacks__0__patience", True),
+    ("model__units", True), ("fit__", False), ("n_componentz", False),
+    ("unknown__x", False), ("optimizer__beta 1", False), ("__x", False),
+])
+def test_one_rule_decides_what_is_routed(name, routed):
+    """set_params, the unknown-argument check and the file loader all use is_routed."""
+    from skae._compat import is_routed
+    from skae._persistence import _unknown_params
+
+    assert is_routed(name) is routed
+    assert (_unknown_params(AutoencoderTransformer, [name]) == []) is routed
