@@ -49,13 +49,14 @@ def _saved_attributes(views) -> tuple[str, ...]:
 _DOC_OVERRIDES = {
     "hidden_layer_sizes": """\
     hidden_layer_sizes : sequence of int or None, default=None
-        Encoder widths (filters for ``"conv2d"``); the decoder mirrors them. ``None``: one
-        hidden layer of ``clip(n_features, 8, 128)`` units (``(32, 16)`` filters for
-        ``"conv2d"``).""",
+        Encoder widths (filters for ``"conv1d"`` and ``"conv2d"``); the decoder mirrors
+        them. ``None``: one hidden layer of ``clip(n_features, 8, 128)`` units for
+        ``"dense"``, ``(32, 16)`` filters for the convolutional architectures.""",
     "n_components": """\
     n_components : int or None, default=None
-        Width of the code. ``None``: ``clip(n_features // 4, 2, 32)`` (for ``"conv2d"``,
-        the flattened last feature map).""",
+        Width of the code. ``None``: ``clip(n_features // 4, 2, 32)`` for ``"dense"``;
+        a dense code of ``clip(ceil(sqrt(n_features)), 2, 32)`` for ``"conv1d"``; the
+        flattened last feature map for ``"conv2d"``.""",
     "activation": """\
     activation : str, default="tanh"
         Activation of the hidden layers and, in this detector, of the dense code layer too
