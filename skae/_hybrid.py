@@ -64,6 +64,15 @@ def _top_slope(grid: np.ndarray) -> float:
     return max(spread, 1e-12 * (1.0 + abs(float(grid[-1]))), 1e-300) / (1.0 - LEVELS[_TOP])
 
 
+def _runs(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(grid, return_index=True, return_counts=True)`` of a non-decreasing grid,
+    without its sort (a fifth of a single row's scoring time)."""
+    if grid.size < 2 or not bool((grid[1:] >= grid[:-1]).all()):
+        return np.unique(grid, return_index=True, return_counts=True)
+    first = np.concatenate(([0], np.flatnonzero(grid[1:] != grid[:-1]) + 1))
+    return grid[first], first, np.diff(np.append(first, grid.size))
+
+
 def to_rank(grid: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """Training rank of each score: in [0, 1] inside the training range, above 1 beyond it.
 
@@ -89,7 +98,7 @@ def to_rank(grid: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """
     scores = np.asarray(scores, dtype=np.float64)
     # np.interp needs increasing abscissae: among equal quantiles keep the middle level
-    values, first, counts = np.unique(grid, return_index=True, return_counts=True)
+    values, first, counts = _runs(grid)
     levels = LEVELS[first + (counts - 1) // 2] if values.size > 1 else np.array([0.5])
     ranks = np.interp(scores, values, levels)
     above = scores > values[-1]

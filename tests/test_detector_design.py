@@ -240,3 +240,22 @@ def test_the_views_are_listed_and_a_new_view_is_one_class_and_one_entry(data):
     again = pickle.loads(pickle.dumps(three))
     np.testing.assert_array_equal(again.score_samples(far), scores)
     assert {"distance_center_", "distance_grid_"} <= set(_ThreeViewDetector._saved_attributes)
+
+
+@pytest.mark.parametrize("scores", [
+    np.arange(11.0), np.r_[np.zeros(600), np.arange(400.0)], np.ones(50),
+    np.r_[np.zeros(3), np.full(5, 2.0), np.linspace(2, 3, 200)],
+])
+def test_rank_runs_of_a_sorted_grid_are_numpys_unique(scores):
+    """The sort-free runs of a non-decreasing grid give np.unique's values, first indices
+    and counts, so the ranks stay exactly as they were."""
+    from skae._hybrid import _runs, fit_rank_grid
+
+    grid = fit_rank_grid(scores)
+    for ours, numpys in zip(_runs(grid), np.unique(grid, return_index=True,
+                                                   return_counts=True), strict=True):
+        np.testing.assert_array_equal(ours, numpys)
+    shuffled = np.random.default_rng(0).permutation(grid)  # not sorted: numpy's way
+    for ours, numpys in zip(_runs(shuffled), np.unique(shuffled, return_index=True,
+                                                       return_counts=True), strict=True):
+        np.testing.assert_array_equal(ours, numpys)
