@@ -82,6 +82,22 @@ def _check_float32_range(X: np.ndarray, what: str = "X") -> None:
         )
 
 
+def _plain_rows(X, estimator) -> bool:
+    """Whether X already is what ``validate_data`` would return for a fitted estimator
+    unchanged: a finite 2-D float32/float64 ndarray of the fitted width, with no feature
+    names on either side. Checked in microseconds; single rows skip the full validation
+    (a third of their scoring time), anything else takes it."""
+    if (type(X) is not np.ndarray or X.ndim != 2 or X.dtype not in _FLOAT_DTYPES
+            or X.shape[0] < 1 or X.shape[1] != getattr(estimator, "n_features_in_", None)
+            or hasattr(estimator, "feature_names_in_") or not np.isfinite(X).all()):
+        return False
+    _check_float32_range(X)
+    return True
+
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _optimizer_class(optimizer):
     """The class of an optimizer given by name ("adam"), found without creating one.
 
@@ -576,7 +592,8 @@ class _BaseAutoencoder(_ScikerasConventions):
     # ------------------------------------------------------------------ inference
     def _validated(self, X) -> tuple[np.ndarray, np.dtype]:
         check_is_fitted(self, "model_")
-        X = self._check_input(X, reset=False)
+        if not _plain_rows(X, self):
+            X = self._check_input(X, reset=False)
         return X, X.dtype
 
     def reconstruct(self, X) -> np.ndarray:

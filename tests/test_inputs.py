@@ -131,3 +131,41 @@ def test_not_fitted_raises(fast_params):
 
     with pytest.raises(NotFittedError, match="is not fitted yet"):
         ReconstructionOutlierDetector(**fast_params).predict(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda X: X.astype(np.float32), lambda X: X.astype(np.float64),
+    lambda X: np.asfortranarray(X), lambda X: X[:, ::-1].copy()[:, ::-1],
+    lambda X: X[:1], lambda X: X.astype(np.float64)[::2],
+])
+def test_plain_rows_skip_validation_but_score_the_same(make):
+    """A float ndarray of the fitted width takes the fast path (no validate_data) and gives
+    what the full validation gives; anything else still gets the full checks."""
+    from unittest import mock
+
+    from skae import _base
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2)) @ rng.normal(size=(2, 4)) + 0.05 * rng.normal(size=(60, 4))
+    det = ReconstructionOutlierDetector(epochs=10, n_estimators=2, random_state=0).fit(X)
+    rows = make(X)
+    with mock.patch.object(_base, "validate_data", wraps=_base.validate_data) as full:
+        fast = det.score_samples(rows)
+    assert full.call_count == 0
+    with mock.patch.object(_base, "_plain_rows", return_value=False):
+        np.testing.assert_array_equal(det.score_samples(rows), fast)
+
+
+def test_rows_that_are_not_plain_get_the_full_checks():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2)) @ rng.normal(size=(2, 4)) + 0.05 * rng.normal(size=(60, 4))
+    det = ReconstructionOutlierDetector(epochs=10, n_estimators=2, random_state=0).fit(X)
+    bad = X[:3].copy()
+    bad[1, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        det.score_samples(bad)
+    with pytest.raises(ValueError, match="4 features"):
+        det.score_samples(X[:3, :3])
+    with pytest.raises(ValueError, match="float32 range"):
+        det.score_samples(np.full((1, 4), 1e300))
+    np.testing.assert_array_equal(det.score_samples(X[:3].tolist()), det.score_samples(X[:3]))
