@@ -20,6 +20,8 @@ a row's combined score depends on that row only.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 __all__ = ["TAIL_FLOOR", "fit_rank_grid", "from_rank", "tail_score", "to_rank"]
@@ -53,7 +55,9 @@ def fit_rank_grid(scores: np.ndarray) -> np.ndarray:
     >>> fit_rank_grid(np.arange(11.0))[[0, 500, 1000]].tolist()
     [0.0, 5.0, 10.0]
     """
-    return np.quantile(np.asarray(scores, dtype=np.float64), LEVELS)
+    grid = np.quantile(np.asarray(scores, dtype=np.float64), LEVELS)
+    grid.setflags(write=False)  # a fitted grid never changes: its rank table is memoised
+    return grid
 
 
 def _top_slope(grid: np.ndarray) -> float:
@@ -71,6 +75,27 @@ def _runs(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return np.unique(grid, return_index=True, return_counts=True)
     first = np.concatenate(([0], np.flatnonzero(grid[1:] != grid[:-1]) + 1))
     return grid[first], first, np.diff(np.append(first, grid.size))
+
+
+#: id(grid) -> (weak reference to the grid, its rank table), for read-only grids only: their
+#: values cannot change under the memo, and an entry leaves with its grid.
+_TABLES: dict[int, tuple[weakref.ref, tuple]] = {}
+
+
+def _rank_table(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """The increasing abscissae of ``grid``, their rank levels and the slope beyond it."""
+    frozen = isinstance(grid, np.ndarray) and not grid.flags.writeable
+    entry = _TABLES.get(id(grid)) if frozen else None
+    if entry is not None and entry[0]() is grid:
+        return entry[1]
+    # np.interp needs increasing abscissae: among equal quantiles keep the middle level
+    values, first, counts = _runs(grid)
+    levels = LEVELS[first + (counts - 1) // 2] if values.size > 1 else np.array([0.5])
+    table = (values, levels, _top_slope(grid))
+    if frozen:
+        key = id(grid)
+        _TABLES[key] = (weakref.ref(grid, lambda _, key=key: _TABLES.pop(key, None)), table)
+    return table
 
 
 def to_rank(grid: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -97,12 +122,10 @@ def to_rank(grid: np.ndarray, scores: np.ndarray) -> np.ndarray:
     [0.0, 0.5, 1.0, 1.2]
     """
     scores = np.asarray(scores, dtype=np.float64)
-    # np.interp needs increasing abscissae: among equal quantiles keep the middle level
-    values, first, counts = _runs(grid)
-    levels = LEVELS[first + (counts - 1) // 2] if values.size > 1 else np.array([0.5])
+    values, levels, slope = _rank_table(grid)
     ranks = np.interp(scores, values, levels)
     above = scores > values[-1]
-    ranks[above] = levels[-1] + (scores[above] - values[-1]) / _top_slope(grid)
+    ranks[above] = levels[-1] + (scores[above] - values[-1]) / slope
     return ranks
 
 

@@ -501,6 +501,9 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
                 view.check_loaded(getattr(self, view.state_attribute), self.n_features_in_)
             check_grid(getattr(self, view.grid_attribute), view.grid_attribute)
         check_grid(self.combined_grid_, "combined_grid_")
+        for name in [*(view.grid_attribute for view, _ in self._active_views()),
+                     "combined_grid_"]:
+            getattr(self, name).setflags(write=False)  # checked once: rank tables memoised
 
     def _anomaly_scores(self, X: np.ndarray) -> np.ndarray:
         """Anomaly score of validated rows: the reconstruction error or, with

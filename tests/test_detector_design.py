@@ -259,3 +259,27 @@ def test_rank_runs_of_a_sorted_grid_are_numpys_unique(scores):
     for ours, numpys in zip(_runs(shuffled), np.unique(shuffled, return_index=True,
                                                        return_counts=True), strict=True):
         np.testing.assert_array_equal(ours, numpys)
+
+
+def test_fitted_grids_are_frozen_and_their_rank_tables_memoised_safely(data, tmp_path):
+    import gc
+
+    from skae import _hybrid
+
+    det = ReconstructionOutlierDetector(**SMALL).fit(data)
+    for grid in (det.error_grid_, det.isolation_grid_, det.combined_grid_):
+        assert not grid.flags.writeable  # an in-place change cannot make a memo stale
+    scores = det.score_samples(data[:5])
+    assert id(det.error_grid_) in _hybrid._TABLES
+    det.save(tmp_path / "det.skae")
+    loaded = load(tmp_path / "det.skae")
+    assert not loaded.combined_grid_.flags.writeable
+    np.testing.assert_array_equal(loaded.score_samples(data[:5]), scores)
+    writable = np.array(det.error_grid_)  # a caller's own grid: never memoised
+    np.testing.assert_array_equal(to_rank(writable, data[:5, 0]),
+                                  to_rank(det.error_grid_, data[:5, 0]))
+    assert id(writable) not in _hybrid._TABLES
+    key = id(det.error_grid_)
+    del det
+    gc.collect()
+    assert key not in _hybrid._TABLES  # the entry left with its grid
