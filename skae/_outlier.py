@@ -501,9 +501,19 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
                 view.check_loaded(getattr(self, view.state_attribute), self.n_features_in_)
             check_grid(getattr(self, view.grid_attribute), view.grid_attribute)
         check_grid(self.combined_grid_, "combined_grid_")
-        for name in [*(view.grid_attribute for view, _ in self._active_views()),
-                     "combined_grid_"]:
-            getattr(self, name).setflags(write=False)  # checked once: rank tables memoised
+        self._freeze_grids()
+
+    def _freeze_grids(self) -> None:
+        """Make the fitted rank grids read-only, so that their rank tables are memoised
+        (``skae._hybrid``) without a change in place making a memo stale."""
+        for name in (*(view.grid_attribute for view in self._views), "combined_grid_"):
+            grid = getattr(self, name, None)
+            if isinstance(grid, np.ndarray):
+                grid.setflags(write=False)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._freeze_grids()  # pickle gives writable arrays back
 
     def _anomaly_scores(self, X: np.ndarray) -> np.ndarray:
         """Anomaly score of validated rows: the reconstruction error or, with

@@ -275,6 +275,9 @@ def test_fitted_grids_are_frozen_and_their_rank_tables_memoised_safely(data, tmp
     loaded = load(tmp_path / "det.skae")
     assert not loaded.combined_grid_.flags.writeable
     np.testing.assert_array_equal(loaded.score_samples(data[:5]), scores)
+    unpickled = pickle.loads(pickle.dumps(det))  # Dask and joblib workers get these
+    assert not unpickled.error_grid_.flags.writeable
+    np.testing.assert_array_equal(unpickled.score_samples(data[:5]), scores)
     writable = np.array(det.error_grid_)  # a caller's own grid: never memoised
     np.testing.assert_array_equal(to_rank(writable, data[:5, 0]),
                                   to_rank(det.error_grid_, data[:5, 0]))
