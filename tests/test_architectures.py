@@ -17,11 +17,6 @@ from skae import (
 )
 from skae._architectures import architecture_names, get_architecture
 
-#: A run of 1-3 epochs on small or random data reconstructs worse than the column means, and
-#: the ConvergenceWarning that says so (an error everywhere else in the suite) is right; this
-#: test is about something else.
-SHORT_TRAINING = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 ESTIMATORS = [AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector]
 CONV1D = fast(architecture="conv1d", hidden_layer_sizes=(4,), n_components=None)
 
@@ -60,7 +55,7 @@ def test_every_registered_architecture_is_valid_and_documented(Est):
 
 # ------------------------------------------------------------------ conv1d
 @pytest.mark.parametrize("Est", ESTIMATORS)
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_conv1d_rows_are_one_channel_signals(Est):
     X = _sines(40, 32)
     est = Est(**CONV1D).fit(X)
@@ -73,7 +68,7 @@ def test_conv1d_rows_are_one_channel_signals(Est):
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_conv1d_with_channels_and_a_dense_code(Est):
     X = _sines(30, 15, channels=2)
     est = Est(**fast(architecture="conv1d", input_shape=(15, 2), hidden_layer_sizes=(4, 3),
@@ -85,7 +80,7 @@ def test_conv1d_with_channels_and_a_dense_code(Est):
 
 
 @pytest.mark.parametrize("architecture, input_shape", [("conv1d", None), ("conv2d", (4, 4))])
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_conv_code_layer_uses_the_estimators_code_activation(architecture, input_shape):
     X = np.random.default_rng(0).uniform(size=(20, 16))
     params = fast(architecture=architecture, input_shape=input_shape, hidden_layer_sizes=(4,),
@@ -110,7 +105,7 @@ def test_conv1d_training_reduces_the_error_on_sines():
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_conv1d_save_load_and_pickle_round_trip(Est):
     X = _sines(30, 32)
     est = Est(**fast(architecture="conv1d", input_shape=(32,), hidden_layer_sizes=(4,),

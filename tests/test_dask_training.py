@@ -9,11 +9,6 @@ from sklearn.metrics import roc_auc_score
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector
 
-#: A run of 1-3 epochs on small or random data reconstructs worse than the column means, and
-#: the ConvergenceWarning that says so (an error everywhere else in the suite) is right; this
-#: test is about something else.
-SHORT_TRAINING = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 dask = pytest.importorskip("dask", reason="the dask extra is not installed")
 da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
@@ -93,7 +88,7 @@ def test_dask_dataframe_fit_records_feature_names(Xy):
     assert not hasattr(ae, "threshold_")
 
 
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_partial_fit_on_dask_adds_one_epoch_from_the_current_weights(Xy):
     X, _ = Xy
     ae = AutoencoderTransformer(**FAST).fit(X)

@@ -17,11 +17,6 @@ from skae._demos import denoise, ecg
 from skae._demos._common import mean_psnr, subsample
 from skae._demos.denoise import add_noise
 
-#: A run of 1-3 epochs on small or random data reconstructs worse than the column means, and
-#: the ConvergenceWarning that says so (an error everywhere else in the suite) is right; this
-#: test is about something else.
-SHORT_TRAINING = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 #: demo -> (printed metric names, top-level keys of metrics.json, PNG files written)
 DEMOS = {
     "ecg": (
@@ -45,7 +40,7 @@ TINY = ["--epochs", "1", "--max-rows", "300", "--random-state", "0"]
 
 
 @pytest.mark.parametrize("name", DEMOS)
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_demo_runs_prints_its_figures_and_writes_valid_pngs(name, tmp_path, capsys):
     out = tmp_path / "plots"
     assert main(["demo", name, *TINY, "--output", str(out)]) == 0
@@ -127,7 +122,7 @@ def test_ecg_prints_one_line_per_stage_and_epoch_lines_at_verbose(ecg_run):
     assert "threshold_" in stdout and "mean squared error per sample point" in stdout
 
 
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_training_prints_one_line_per_epoch_at_verbose_only(tmp_path, capsys):
     args = ["demo", "images", "--epochs", "3", "--max-rows", "200", "--output", str(tmp_path)]
     assert main(args) == 0
@@ -169,7 +164,7 @@ def test_denoise_default_is_the_quick_run_and_full_the_recipe(tmp_path, monkeypa
     assert (full["full"], full["epochs"]) == (True, 2)
 
 
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_quiet_prints_only_the_figures_and_files(tmp_path, capsys):
     args = ["demo", "images", *TINY, "--quiet", "--output", str(tmp_path)]
     assert main(args) == 0

@@ -7,11 +7,6 @@ from conftest import FAST, fast
 
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector
 
-#: A run of 1-3 epochs on small or random data reconstructs worse than the column means, and
-#: the ConvergenceWarning that says so (an error everywhere else in the suite) is right; this
-#: test is about something else.
-SHORT_TRAINING = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 
 @pytest.fixture(scope="module")
 def data():
@@ -186,7 +181,7 @@ def test_cold_refit_builds_a_new_network(data):
     assert est.transform(data[:, :4]).shape == (200, 2)
 
 
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_conv2d_architecture_on_flat_rows():
     X = np.random.default_rng(0).uniform(size=(20, 64)).astype(np.float32)
     est = AutoencoderTransformer(
@@ -198,7 +193,7 @@ def test_conv2d_architecture_on_flat_rows():
     assert est.encoder_.get_layer("to_image").output.shape[1:] == (8, 8, 1)
 
 
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_conv2d_with_odd_image_size_and_dense_code():
     X = np.random.default_rng(0).uniform(size=(10, 35))
     est = AutoencoderTransformer(
@@ -209,7 +204,7 @@ def test_conv2d_with_odd_image_size_and_dense_code():
     assert est.reconstruct(X).shape == (10, 35)
 
 
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_user_model_builder_gets_meta_and_routed_params(data):
     import keras
 
@@ -265,7 +260,7 @@ def _prebuilt(compiled: bool):
 
 
 @pytest.mark.parametrize("compiled", [True, False])
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_prebuilt_model_is_copied_not_trained_in_place(data, compiled):
     network = _prebuilt(compiled)
     before = [w.copy() for w in network.get_weights()]

@@ -21,11 +21,6 @@ from sklearn.preprocessing import StandardScaler
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector
 from skae._thresholds import error_threshold
 
-#: A run of 1-3 epochs on small or random data reconstructs worse than the column means, and
-#: the ConvergenceWarning that says so (an error everywhere else in the suite) is right; this
-#: test is about something else.
-SHORT_TRAINING = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 ROOT = Path(__file__).resolve().parents[1]
 ESTIMATORS = [AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector]
 SMALL = {"epochs": 2, "hidden_layer_sizes": (8,), "n_components": 2, "random_state": 0}
@@ -322,7 +317,7 @@ def test_the_pca_floor_keeps_a_barely_trained_network_better_than_the_means(
     assert float(((est.reconstruct(X) - X) ** 2).mean()) < means_mse
 
 
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_normal_label_keeping_a_minority_warns_that_labels_may_be_reversed(X_small):
     y = (np.arange(len(X_small)) < 12).astype(int)  # PyOD-style: 1 = anomaly, 15 %
     with pytest.warns(UserWarning, match="keeps 12 of the 80 labelled rows.*normal_label=0"):

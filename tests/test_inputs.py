@@ -8,11 +8,6 @@ import skae._base
 from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector
 from skae._fit_checks import min_fit_rows
 
-#: A run of 1-3 epochs on small or random data reconstructs worse than the column means, and
-#: the ConvergenceWarning that says so (an error everywhere else in the suite) is right; this
-#: test is about something else.
-SHORT_TRAINING = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 ESTIMATORS = [AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOutlierDetector]
 
 
@@ -74,7 +69,7 @@ def test_wrong_feature_count_at_predict_time(Est, fast_params):
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("extra_rows", [0, 3])
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_tiny_datasets_fit_with_default_batch_size(Est, extra_rows, fast_params):
     n_samples = min_fit_rows(Est()) + extra_rows  # fewer: tests/test_first_hour.py
     X = np.random.default_rng(0).normal(size=(n_samples, 3))

@@ -17,11 +17,6 @@ from skae import AutoencoderTransformer, DenoisingAutoencoder, ReconstructionOut
 from skae._architectures import build_dense_autoencoder
 from skae._memory import _NetworkStore, cache_directory, network_key
 
-#: A run of 1-3 epochs on small or random data reconstructs worse than the column means, and
-#: the ConvergenceWarning that says so (an error everywhere else in the suite) is right; this
-#: test is about something else.
-SHORT_TRAINING = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 
 class CountTraining(keras.callbacks.Callback):
     """Append a line to a file whenever a network starts training (in any process)."""
@@ -224,7 +219,7 @@ def test_unreproducible_fits_are_not_cached(X, fast_params, tmp_path, count_trai
     assert _cached(tmp_path) == []
 
 
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_prebuilt_model_is_not_cached(X, fast_params, tmp_path, count_training):
     network = _builder({"n_features_in_": X.shape[1], "random_state": 0},
                        {"optimizer": "adam", "loss": "mse"})
@@ -234,7 +229,7 @@ def test_prebuilt_model_is_not_cached(X, fast_params, tmp_path, count_training):
     assert count_training == [1] and _cached(tmp_path) == []
 
 
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_builder_function_is_cached(X, fast_params, tmp_path, count_training):
     for _ in range(2):
         AutoencoderTransformer(model=_builder, memory=tmp_path, **fast_params).fit(X)

@@ -18,11 +18,6 @@ from skae import (
 from skae._architectures import split_autoencoder
 from skae._pca_floor import init_linear_path
 
-#: A run of 1-3 epochs on small or random data reconstructs worse than the column means, and
-#: the ConvergenceWarning that says so (an error everywhere else in the suite) is right; this
-#: test is about something else.
-SHORT_TRAINING = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 
 @pytest.fixture(scope="module")
 def digits():
@@ -77,7 +72,7 @@ def test_the_linear_path_stays_pca_through_training(digits):
                                atol=1e-4)
 
 
-@SHORT_TRAINING
+@pytest.mark.short_training
 def test_detector_and_non_linear_outputs_keep_the_plain_network(digits):
     X_train = digits[0][:200]  # the layers are what is checked: few rows suffice
     detector = ReconstructionOutlierDetector(**fast()).fit(X_train)
