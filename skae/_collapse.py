@@ -34,16 +34,15 @@ def network_activations(network) -> set[str]:
 
 
 def _no_better_than_mean(recon: np.ndarray, X: np.ndarray, baseline: float,
-                         constant: bool) -> float | None:
+                         typical_baseline: float, constant: bool) -> float | None:
     """The training MSE when neither the mean nor the typical row beats the mean predictor
-    (for a constant output, when the mean does not)."""
+    (``baseline`` and ``typical_baseline``; for a constant output, when the mean does not)."""
     row_mse = np.mean((recon - X) ** 2, axis=1)
     mse = float(np.mean(row_mse))
     if constant:  # reconstructs nothing, whichever rows its constant happens to be near
         return mse if mse >= 0.99 * baseline else None
     # On heavy-tailed data a few far-out rows can carry most of the mean error of a network
     # that reconstructs the rest well: the typical row must be no better either.
-    typical_baseline = float(np.median(np.mean((X - X.mean(axis=0)) ** 2, axis=1)))
     if mse >= 0.99 * baseline and float(np.median(row_mse)) >= 0.99 * typical_baseline:
         return mse
     return None
@@ -101,7 +100,7 @@ def collapse_message(recon, X, *, history, activations, name: str) -> str | None
     # nearly all of X's variance, and a network following every other row is not constant
     typical = float(np.median(np.mean((X - X.mean(axis=0)) ** 2, axis=1)))
     constant = float(np.mean(np.var(recon, axis=0))) <= _CONSTANT_SHARE * min(baseline, typical)
-    mse = _no_better_than_mean(recon, X, baseline, constant)
+    mse = _no_better_than_mean(recon, X, baseline, typical, constant)
     if mse is None:
         return None
     losses = [float(v) for v in history.get("loss", [])]
