@@ -82,6 +82,10 @@ def _check_float32_range(X: np.ndarray, what: str = "X") -> None:
         )
 
 
+#: The dtypes validate_data returns unchanged for the networks (float32, float64).
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _plain_rows(X, estimator) -> bool:
     """Whether X already is what ``validate_data`` would return for a fitted estimator
     unchanged: a finite 2-D float32/float64 ndarray of the fitted width, with no feature
@@ -93,9 +97,6 @@ def _plain_rows(X, estimator) -> bool:
         return False
     _check_float32_range(X)
     return True
-
-
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _optimizer_class(optimizer):
