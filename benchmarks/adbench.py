@@ -13,6 +13,7 @@ runs, side by side in one process, one run:
 - ``mcd``: Mahalanobis distance under a ``MinCovDet`` fit (after PCA to 50 dimensions when
   the table is wider);
 - ``knn``: distance to the 5th nearest training row;
+- ``lof``: ``LocalOutlierFactor(n_neighbors=20, novelty=True)`` (scikit-learn's defaults);
 - ``pyod_ae``: PyOD's ``AutoEncoder`` with its defaults (torch; ``verbose=0`` only hides its
   progress bar), only when ``pyod`` and ``torch`` are installed, else skipped with a note.
   It runs in a separate worker process, because torch and TensorFlow thread pools slow
@@ -26,7 +27,11 @@ Protocol, for every ``*.npz`` file (keys ``X``, ``y``; ``y == 1`` is an anomaly)
 3. ``StandardScaler`` fit on the train part, then ``np.nan_to_num``;
 4. each detector is fit on the train part **without labels** (it contains anomalies) and
    scores the test part;
-5. ROC-AUC and average precision of the anomaly score on the test part; the time reported
+5. with ``--protocol novelty`` (ADBench's and DTE's semi-supervised setting), steps 2 and
+   4 change: the train part is a random half of the normal rows (``random_state=0``) and
+   holds no anomaly, the test part is the other half plus every anomaly; the skae
+   detectors are told so (``normal_label=0``, all labels 0), as a user with clean rows is;
+6. ROC-AUC and average precision of the anomaly score on the test part; the time reported
    is fit + score.
 
 The 33 tables are split into two fixed halves, alternating by sorted name: half ``A``
@@ -40,13 +45,14 @@ From the repository root::
 
     python benchmarks/adbench.py                                   # everything
     python benchmarks/adbench.py --half A --detectors skae iforest # quick design loop
+    python benchmarks/adbench.py --protocol novelty               # clean training rows
     python benchmarks/adbench.py --datasets 6_cardio 14_glass --markdown /tmp/ad.md
     python benchmarks/adbench.py --half A --csv a.csv  # in one shell ...
     python benchmarks/adbench.py --half B --csv b.csv  # ... and in another
     python benchmarks/adbench.py --from-csv a.csv b.csv --markdown results.md
 
 Options: ``--data`` (default ``../shared/data/adbench`` relative to the repository
-root), ``--half {A,B,all}``, ``--datasets`` (by name, with or without ``.npz``),
+root), ``--protocol {contaminated,novelty}``, ``--half {A,B,all}``, ``--datasets`` (by name, with or without ``.npz``),
 ``--detectors`` (names above; ``skae-all`` selects every ablation), ``--random-state``
 (of the skae detectors), ``--csv PATH`` (one row
 per dataset and detector), ``--markdown PATH`` (the printed tables as Markdown),
@@ -76,7 +82,7 @@ from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
-from sklearn.neighbors import NearestNeighbors
+from sklearn.neighbors import LocalOutlierFactor, NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -96,13 +102,21 @@ HALF_NAMES = (
 Scorer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float]]
 
 
-def load_dataset(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+PROTOCOLS = ("contaminated", "novelty")
+
+
+def load_dataset(path: Path, protocol: str = "contaminated",
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Load one ``.npz`` file and apply the protocol's sampling and scaling.
 
     Parameters
     ----------
     path : Path
         ``.npz`` file with keys ``X`` and ``y``.
+    protocol : {"contaminated", "novelty"}
+        ``"contaminated"``: a 70/30 stratified split, the train part keeping its
+        anomalies. ``"novelty"``: the train part is a random half of the normal rows, the
+        test part the other half plus every anomaly.
 
     Returns
     -------
@@ -117,9 +131,15 @@ def load_dataset(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
         X, _, y, _ = train_test_split(
             X, y, train_size=MAX_ROWS, stratify=y, random_state=0
         )
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=0
-    )
+    if protocol == "novelty":
+        normal = np.flatnonzero(y == 0)
+        train = np.random.default_rng(0).choice(normal, len(normal) // 2, replace=False)
+        test = np.setdiff1d(np.arange(len(y)), train)
+        X_train, X_test, y_train, y_test = X[train], X[test], y[train], y[test]
+    else:
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=0.3, stratify=y, random_state=0
+        )
     scaler = StandardScaler().fit(X_train)
     X_train = np.nan_to_num(scaler.transform(X_train))
     X_test = np.nan_to_num(scaler.transform(X_test))
@@ -143,12 +163,17 @@ ABLATIONS: dict[str, dict[str, object]] = {
     "no_isolation": {"isolation_weight": 0.0},  # score = the ensemble's reconstruction error
     "no_autoencoder": {"isolation_weight": 1.0},  # score = the isolation forest's alone
     "no_error_normalization": {"error_normalization": False},  # plain mean squared error
-    "plain": {"n_estimators": 1, "isolation_weight": 0.0},  # the previous design
+    "no_neighbours": {"neighbour_weight": 0.0},  # no kNN distance nor local outlier factor
+    # the previous design: one network scored by its error
+    "plain": {"n_estimators": 1, "isolation_weight": 0.0, "neighbour_weight": 0.0},
 }
 
 
 #: ``random_state`` of every skae detector (``--random-state``).
 SKAE_RANDOM_STATE = 0
+#: ``--protocol``: under ``"novelty"`` the skae detectors are told that their training rows
+#: are normal, as a user who has such rows does (``normal_label=0``, all labels 0).
+PROTOCOL = "contaminated"
 
 
 def _skae_scorer(**overrides) -> Scorer:
@@ -160,8 +185,13 @@ def _skae_scorer(**overrides) -> Scorer:
         raise ImportError(f"this skae has no parameter {', '.join(sorted(unknown))}")
 
     def fit_score(X_train: np.ndarray, X_test: np.ndarray) -> np.ndarray:
-        det = ReconstructionOutlierDetector(random_state=SKAE_RANDOM_STATE, **overrides)
-        det.fit(X_train)
+        if PROTOCOL == "novelty":
+            det = ReconstructionOutlierDetector(random_state=SKAE_RANDOM_STATE,
+                                                normal_label=0, **overrides)
+            det.fit(X_train, np.zeros(len(X_train), dtype=int))
+        else:
+            det = ReconstructionOutlierDetector(random_state=SKAE_RANDOM_STATE, **overrides)
+            det.fit(X_train)
         return -np.asarray(det.score_samples(X_test), dtype=np.float64)
 
     return _timed(fit_score)
@@ -208,6 +238,14 @@ def _knn_scorer() -> Scorer:
     return _timed(fit_score)
 
 
+def _lof_scorer() -> Scorer:
+    def fit_score(X_train: np.ndarray, X_test: np.ndarray) -> np.ndarray:
+        lof = LocalOutlierFactor(n_neighbors=20, novelty=True).fit(X_train)
+        return -lof.score_samples(X_test)
+
+    return _timed(fit_score)
+
+
 def _pyod_worker_init() -> None:
     import torch  # noqa: F401
     from pyod.models.auto_encoder import AutoEncoder  # noqa: F401
@@ -250,6 +288,7 @@ FACTORIES: dict[str, Callable[[], Scorer]] = {
     "pca": _pca_scorer,
     "mcd": _mcd_scorer,
     "knn": _knn_scorer,
+    "lof": _lof_scorer,
     "pyod_ae": _pyod_ae_scorer,
 }
 ALL_DETECTORS = tuple(FACTORIES)
@@ -340,7 +379,8 @@ def half_of(name: str, names: list[str] | None = None) -> str:
 TIE = 0.005  # ROC-AUC differences up to this are ties
 
 
-def _run(paths: list[Path], scorers: dict[str, Scorer]) -> list[dict[str, object]]:
+def _run(paths: list[Path], scorers: dict[str, Scorer],
+         protocol: str = "contaminated") -> list[dict[str, object]]:
     """Run every scorer on every dataset, printing one ROC-AUC line per dataset."""
     names = list(scorers)
     header = f"{'dataset':<20}{'half':>5}{'rows':>7}{'d':>6}" + "".join(
@@ -349,7 +389,7 @@ def _run(paths: list[Path], scorers: dict[str, Scorer]) -> list[dict[str, object
     print(header)
     rows: list[dict[str, object]] = []
     for path in paths:
-        X_train, X_test, _, y_test = load_dataset(path)
+        X_train, X_test, _, y_test = load_dataset(path, protocol)
         n_rows = len(X_train) + len(X_test)
         half = half_of(path.stem)
         line = f"{path.stem:<20}{half:>5}{n_rows:>7}{X_train.shape[1]:>6}"
@@ -357,7 +397,7 @@ def _run(paths: list[Path], scorers: dict[str, Scorer]) -> list[dict[str, object
             scores, elapsed = scorers[name](X_train, X_test)
             scores = np.nan_to_num(np.asarray(scores, dtype=np.float64).ravel())
             auc = roc_auc_score(y_test, scores)
-            rows.append({"dataset": path.stem, "half": half, "rows": n_rows,
+            rows.append({"dataset": path.stem, "half": half, "protocol": protocol, "rows": n_rows,
                          "features": X_train.shape[1], "detector": name, "roc_auc": auc,
                          "ap": average_precision_score(y_test, scores), "time_s": elapsed})
             line += f"{auc:>14.4f}"
@@ -456,6 +496,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"folder of ADBench .npz files (default: {DEFAULT_DATA_DIR})")
     parser.add_argument("--random-state", type=int, default=0,
                         help="random_state of the skae detectors (default 0)")
+    parser.add_argument("--protocol", choices=PROTOCOLS, default="contaminated",
+                        help="contaminated: train on 70 %% of the rows, anomalies "
+                             "included (default); novelty: train on half the normal rows")
     parser.add_argument("--half", choices=("A", "B", "all"), default="all",
                         help="run one fixed half of the datasets only")
     parser.add_argument("--datasets", nargs="+", default=None,
@@ -469,8 +512,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run nothing: print the tables of rows saved with --csv "
                              "(e.g. the two halves run as separate processes)")
     args = parser.parse_args(argv)
-    global SKAE_RANDOM_STATE
-    SKAE_RANDOM_STATE = args.random_state
+    global SKAE_RANDOM_STATE, PROTOCOL
+    SKAE_RANDOM_STATE, PROTOCOL = args.random_state, args.protocol
     if args.from_csv is not None:
         rows = _read_rows(args.from_csv)
         _report(rows, list(dict.fromkeys(r["detector"] for r in rows)), args.markdown)
@@ -493,7 +536,8 @@ def main(argv: list[str] | None = None) -> int:
         print("No detector could be imported; nothing to run.")
         return 1
     names = list(scorers)
-    rows = _run(paths, scorers)
+    print(f"protocol: {args.protocol}")
+    rows = _run(paths, scorers, args.protocol)
     _report(rows, names, args.markdown)
     if args.csv is not None:
         args.csv.parent.mkdir(parents=True, exist_ok=True)

@@ -13,10 +13,11 @@ from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["check_forest", "check_grid"]
+__all__ = ["check_forest", "check_grid", "check_neighbours"]
 
 _FOREST_KEYS = {"feature", "threshold", "child", "path", "starts", "depth", "denominator"}
 _GRID_SIZE = 1001
+_NEIGHBOUR_KEYS = {"spread", "rows", "k_distance", "lrd"}
 
 
 def _bad(what: str, problem: str) -> ValueError:
@@ -136,3 +137,48 @@ def check_grid(grid, name: str) -> None:
             and grid.shape == (_GRID_SIZE,) and np.isfinite(grid).all()
             and (np.diff(grid) >= 0).all()):
         raise _bad(name, f"is not {_GRID_SIZE} finite non-decreasing floats")
+
+
+def check_neighbours(state, n_columns: int) -> None:
+    """Refuse a neighbour views' state that :func:`~skae._neighbours.fit_neighbours`
+    cannot make: wrong keys, shapes or dtypes, non-finite values, non-positive spreads or
+    densities.
+
+    Parameters
+    ----------
+    state : dict
+        As read from a file.
+    n_columns : int
+        Columns of the rows the state scores.
+
+    Raises
+    ------
+    ValueError
+        Naming the first key that is out of shape, dtype or bounds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skae._loaded_checks import check_neighbours
+    >>> from skae._neighbours import fit_neighbours
+    >>> state = fit_neighbours(np.random.default_rng(0).normal(size=(50, 3)), seed=0)
+    >>> check_neighbours(state, 3)
+    >>> check_neighbours({**state, "lrd": -state["lrd"]}, 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: corrupt or tampered detector: neighbours_['lrd'] is not ...
+    """
+    if not isinstance(state, dict) or set(state) != _NEIGHBOUR_KEYS:
+        raise _bad("neighbours_", f"does not have the keys {sorted(_NEIGHBOUR_KEYS)}")
+    rows = state["rows"]
+    if not (isinstance(rows, np.ndarray) and rows.dtype.kind == "f" and rows.ndim == 2
+            and rows.shape[0] >= 2 and rows.shape[1] == n_columns
+            and np.isfinite(rows).all()):
+        raise _bad("neighbours_['rows']", f"is not finite floats of shape (>= 2, {n_columns})")
+    shapes = {"spread": (n_columns,), "k_distance": (rows.shape[0],), "lrd": (rows.shape[0],)}
+    for key, shape in shapes.items():
+        value = state[key]
+        if not (isinstance(value, np.ndarray) and value.dtype.kind == "f"
+                and value.shape == shape and np.isfinite(value).all()
+                and (value >= 0).all() and (key == "k_distance" or (value > 0).all())):
+            raise _bad(f"neighbours_[{key!r}]", f"is not {shape[0]} finite positive floats")

@@ -17,9 +17,10 @@ from collections.abc import Callable
 import numpy as np
 
 from ._isolation import fit_isolation_forest, isolation_scores
-from ._loaded_checks import check_forest
+from ._loaded_checks import check_forest, check_neighbours
+from ._neighbours import fit_neighbours, knn_distances, local_outlier_factors
 
-__all__ = ["IsolationView", "ReconstructionErrorView", "View"]
+__all__ = ["IsolationView", "KNNView", "LocalOutlierView", "ReconstructionErrorView", "View"]
 
 
 class View:
@@ -33,7 +34,8 @@ class View:
         The detector's attribute that holds the training quantiles of this view's score.
     state_attribute : str or None
         The detector's attribute that holds what the view learned at fit; None for a view
-        that learns nothing beyond the network.
+        that learns nothing beyond the network. Views naming the same attribute share one
+        state, fitted once (by the first of them).
 
     Examples
     --------
@@ -93,3 +95,35 @@ class IsolationView(View):
 
     def check_loaded(self, state, n_features):
         check_forest(state, n_features)
+
+
+class _NeighbourView(View):
+    """A view scored against a sample of the training rows (``skae._neighbours``)."""
+
+    state_attribute = "neighbours_"
+
+    def fit(self, features, errors, *, draw_seed):
+        return fit_neighbours(features, seed=draw_seed())
+
+    def check_loaded(self, state, n_features):
+        check_neighbours(state, n_features)
+
+
+class KNNView(_NeighbourView):
+    """Distance to the 5th nearest training row: the view for clean training rows."""
+
+    name = "kNN distance"
+    grid_attribute = "knn_grid_"
+
+    def scores(self, state, features, errors):
+        return knn_distances(state, features)
+
+
+class LocalOutlierView(_NeighbourView):
+    """The local outlier factor: a row less dense than its neighbours' neighbourhoods."""
+
+    name = "local outlier factor"
+    grid_attribute = "lof_grid_"
+
+    def scores(self, state, features, errors):
+        return local_outlier_factors(state, features)

@@ -26,8 +26,43 @@ def test_defaults():
     det = ReconstructionOutlierDetector()
     assert det.n_estimators == 8
     assert det.max_features == 0.5
-    assert det.isolation_weight == 0.7
+    assert det.isolation_weight == det.neighbour_weight == "auto"
     assert det.score_combination == "tail"
+
+
+def test_auto_weights_follow_whether_the_training_rows_are_known_normal(data):
+    y = np.r_[np.zeros(290), np.ones(10)]
+    contaminated = ReconstructionOutlierDetector(**SMALL).fit(data)
+    assert (contaminated.isolation_weight_, contaminated.neighbour_weight_) == (0.7, 0.0)
+    assert contaminated.views_ == ("reconstruction error", "isolation")
+    assert contaminated.neighbours_ is None
+    clean = ReconstructionOutlierDetector(**SMALL, normal_label=0).fit(data, y)
+    assert (clean.isolation_weight_, clean.neighbour_weight_) == (0.0, 0.9)
+    assert clean.views_ == ("reconstruction error", "kNN distance", "local outlier factor")
+    assert clean.isolation_forest_ is None
+    assert clean.neighbours_["rows"].shape == (290, 6)  # the normal rows only
+    explicit = ReconstructionOutlierDetector(
+        **SMALL, normal_label=0, isolation_weight=0.7, neighbour_weight=0.0).fit(data, y)
+    assert explicit.views_ == ("reconstruction error", "isolation")
+
+
+def test_neighbour_views_rank_a_far_row_first_and_match_scikit_learn(data):
+    from sklearn.neighbors import LocalOutlierFactor, NearestNeighbors
+
+    det = ReconstructionOutlierDetector(**SMALL, neighbour_weight=1.0).fit(data)
+    state = det.neighbours_
+    far = data[:1] + 50.0
+    scores = det.score_samples(np.r_[far, data])
+    assert scores[0] < scores[1:].min()
+    standardised = ((data - det.center_) / det.scale_) / state["spread"]
+    new = ((far - det.center_) / det.scale_) / state["spread"]
+    from skae._views import KNNView, LocalOutlierView
+
+    scaled_far = (far - det.center_) / det.scale_
+    knn = NearestNeighbors(n_neighbors=5).fit(standardised).kneighbors(new)[0][:, -1]
+    lof = -LocalOutlierFactor(novelty=True).fit(standardised).score_samples(new)
+    np.testing.assert_allclose(KNNView().scores(state, scaled_far, None), knn)
+    np.testing.assert_allclose(LocalOutlierView().scores(state, scaled_far, None), lof)
 
 
 def test_the_default_is_the_ensemble_combined_with_isolation(data):
@@ -217,7 +252,7 @@ class _DistanceView(View):
 
 
 class _ThreeViewDetector(ReconstructionOutlierDetector):
-    _views = (*ReconstructionOutlierDetector._views, _DistanceView())
+    _views = (*ReconstructionOutlierDetector._views[:2], _DistanceView())
 
     def _view_weights(self):
         return (0.5, 0.25, 0.25)
