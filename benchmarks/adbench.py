@@ -52,7 +52,8 @@ From the repository root::
     python benchmarks/adbench.py --from-csv a.csv b.csv --markdown results.md
 
 Options: ``--data`` (default ``../shared/data/adbench`` relative to the repository
-root), ``--protocol {contaminated,novelty}``, ``--half {A,B,all}``, ``--datasets`` (by name, with or without ``.npz``),
+root), ``--protocol {contaminated,novelty}``, ``--half {A,B,all}``, ``--datasets``
+(by name, with or without ``.npz``),
 ``--detectors`` (names above; ``skae-all`` selects every ablation), ``--random-state``
 (of the skae detectors), ``--csv PATH`` (one row
 per dataset and detector), ``--markdown PATH`` (the printed tables as Markdown),
