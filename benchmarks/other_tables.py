@@ -70,18 +70,25 @@ def build_tables() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return tables
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write every table as ``<folder>/<name>.npz``."""
+def write_tables(build, argv: list[str] | None, usage: str) -> int:
+    """Write every table ``build()`` makes as ``<folder>/<name>.npz`` (``argv``: the
+    folder; otherwise print ``usage``)."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print(__doc__)
+        print(usage)
         return 2
     folder = Path(argv[0])
     folder.mkdir(parents=True, exist_ok=True)
-    for name, (X, y) in build_tables().items():
+    for name, (X, y) in build().items():
         np.savez(folder / f"{name}.npz", X=X, y=y)
-        print(f"{name:<10} rows {len(y):>6}  features {X.shape[1]:>4}  anomalies {int(y.sum()):>4}")
+        print(f"{name:<11} rows {len(y):>6}  features {X.shape[1]:>4}  "
+              f"anomalies {int(y.sum()):>4}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write every table as ``<folder>/<name>.npz``."""
+    return write_tables(build_tables, argv, __doc__)
 
 
 if __name__ == "__main__":

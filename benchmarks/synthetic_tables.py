@@ -39,6 +39,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from other_tables import write_tables  # noqa: E402
+
 KINDS = ("credit", "density", "manifold")
 SEEDS = (0, 1)
 
@@ -137,17 +140,7 @@ def build_tables() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 def main(argv: list[str] | None = None) -> int:
     """Write every table as ``<folder>/<name>.npz``."""
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print(__doc__)
-        return 2
-    folder = Path(argv[0])
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, (X, y) in build_tables().items():
-        np.savez(folder / f"{name}.npz", X=X, y=y)
-        print(f"{name:<11} rows {len(y):>6}  features {X.shape[1]:>4}  "
-              f"anomalies {int(y.sum()):>4}")
-    return 0
+    return write_tables(build_tables, argv, __doc__)
 
 
 if __name__ == "__main__":

@@ -41,14 +41,14 @@ def view_scores(X_train: np.ndarray, X_test: np.ndarray) -> dict[str, np.ndarray
 
     det = ReconstructionOutlierDetector(random_state=0).fit(X_train)
     scaling = det._pass_options()["scaling"]
-    Z_train, Z_test = scaling.transform(X_train), scaling.transform(X_test)
-    spread = Z_train.std(axis=0)
-    spread[spread == 0] = 1.0
-    Z_train, Z_test = Z_train / spread, Z_test / spread
+    scaled_train, scaled_test = scaling.transform(X_train), scaling.transform(X_test)
     out = {"error_train": det._passes.row_errors(X_train),
            "error_test": det._passes.row_errors(X_test),
-           "isolation_train": isolation_scores(det.isolation_forest_, scaling.transform(X_train)),
-           "isolation_test": isolation_scores(det.isolation_forest_, scaling.transform(X_test))}
+           "isolation_train": isolation_scores(det.isolation_forest_, scaled_train),
+           "isolation_test": isolation_scores(det.isolation_forest_, scaled_test)}
+    spread = scaled_train.std(axis=0)
+    spread[spread == 0] = 1.0
+    Z_train, Z_test = scaled_train / spread, scaled_test / spread
     nn = NearestNeighbors(n_neighbors=K_NEIGHBOURS + 1).fit(Z_train)
     out["knn_train"] = nn.kneighbors(Z_train)[0][:, -1]
     out["knn_test"] = nn.kneighbors(Z_test, n_neighbors=K_NEIGHBOURS)[0][:, -1]

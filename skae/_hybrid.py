@@ -20,9 +20,9 @@ a row's combined score depends on that row only.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
+
+from ._frozen import derived_from_frozen
 
 __all__ = ["TAIL_FLOOR", "fit_rank_grid", "from_rank", "tail_score", "to_rank"]
 
@@ -77,25 +77,21 @@ def _runs(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return grid[first], first, np.diff(np.append(first, grid.size))
 
 
-#: id(grid) -> (weak reference to the grid, its rank table), for read-only grids only: their
-#: values cannot change under the memo, and an entry leaves with its grid.
-_TABLES: dict[int, tuple[weakref.ref, tuple]] = {}
+#: Rank tables of read-only grids (``skae._frozen``): their values cannot change under the
+#: memo, and an entry leaves with its grid.
+_TABLES: dict = {}
+
+
+def _build_rank_table(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    # np.interp needs increasing abscissae: among equal quantiles keep the middle level
+    values, first, counts = _runs(grid)
+    levels = LEVELS[first + (counts - 1) // 2] if values.size > 1 else np.array([0.5])
+    return values, levels, _top_slope(grid)
 
 
 def _rank_table(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """The increasing abscissae of ``grid``, their rank levels and the slope beyond it."""
-    frozen = isinstance(grid, np.ndarray) and not grid.flags.writeable
-    entry = _TABLES.get(id(grid)) if frozen else None
-    if entry is not None and entry[0]() is grid:
-        return entry[1]
-    # np.interp needs increasing abscissae: among equal quantiles keep the middle level
-    values, first, counts = _runs(grid)
-    levels = LEVELS[first + (counts - 1) // 2] if values.size > 1 else np.array([0.5])
-    table = (values, levels, _top_slope(grid))
-    if frozen:
-        key = id(grid)
-        _TABLES[key] = (weakref.ref(grid, lambda _, key=key: _TABLES.pop(key, None)), table)
-    return table
+    return derived_from_frozen(_TABLES, grid, lambda: _build_rank_table(grid))
 
 
 def to_rank(grid: np.ndarray, scores: np.ndarray) -> np.ndarray:

@@ -15,10 +15,10 @@ state leaves itself out (its own zero distance), as scikit-learn's ``kneighbors(
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
+
+from ._frozen import derived_from_frozen
 
 __all__ = ["MAX_ROWS", "fit_neighbours", "knn_distances", "local_outlier_factors"]
 
@@ -29,22 +29,12 @@ KNN_NEIGHBOURS = 5
 #: Neighbours of the local outlier factor (scikit-learn's default).
 LOF_NEIGHBOURS = 20
 
-#: id(rows) -> (weak reference to the rows, their fitted search), for read-only sample
-#: arrays only (as ``skae._hybrid``'s rank tables): an entry leaves with its array.
-_SEARCHES: dict[int, tuple[weakref.ref, NearestNeighbors]] = {}
+#: Fitted searches of read-only sample arrays (``skae._frozen``), dropped with their array.
+_SEARCHES: dict = {}
 
 
 def _search(rows: np.ndarray) -> NearestNeighbors:
-    frozen = not rows.flags.writeable
-    entry = _SEARCHES.get(id(rows)) if frozen else None
-    if entry is not None and entry[0]() is rows:
-        return entry[1]
-    search = NearestNeighbors().fit(rows)
-    if frozen:
-        key = id(rows)
-        _SEARCHES[key] = (weakref.ref(rows, lambda _, key=key: _SEARCHES.pop(key, None)),
-                          search)
-    return search
+    return derived_from_frozen(_SEARCHES, rows, lambda: NearestNeighbors().fit(rows))
 
 
 def _neighbours(state: dict, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +91,7 @@ def fit_neighbours(X: np.ndarray, *, seed: int, max_rows: int = MAX_ROWS) -> dic
     spread = np.where(spread > 0, spread, 1.0)
     rows = X / spread
     rows.setflags(write=False)
-    state = {"spread": spread, "rows": rows, "k_distance": np.zeros(len(rows))}
+    state = {"spread": spread, "rows": rows}  # all _neighbours reads
     distances, indices = _neighbours(state, X, LOF_NEIGHBOURS)
     state["k_distance"] = distances[:, -1].copy()
     state["lrd"] = _densities(state, distances, indices)

@@ -540,23 +540,26 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         if self.score_combination_ not in ("tail", "rank"):
             raise ValueError("corrupt or tampered detector: score_combination_="
                              f"{self.score_combination_!r}")
+        checked = set()  # a state shared by views is checked once
         for view, _ in self._active_views():
-            if view.state_attribute:
+            if view.state_attribute and view.state_attribute not in checked:
                 view.check_loaded(getattr(self, view.state_attribute), self.n_features_in_)
+                checked.add(view.state_attribute)
             check_grid(getattr(self, view.grid_attribute), view.grid_attribute)
         check_grid(self.combined_grid_, "combined_grid_")
         self._freeze_grids()
 
     def _freeze_grids(self) -> None:
-        """Make the fitted rank grids read-only, so that their rank tables are memoised
-        (``skae._hybrid``) without a change in place making a memo stale."""
+        """Make the fitted rank grids and the views' memoised arrays read-only, so that
+        what is derived from them is memoised (``skae._frozen``) without a change in place
+        making a memo stale."""
         for name in (*(view.grid_attribute for view in self._views), "combined_grid_"):
             grid = getattr(self, name, None)
             if isinstance(grid, np.ndarray):
                 grid.setflags(write=False)
-        neighbours = getattr(self, "neighbours_", None)
-        if isinstance(neighbours, dict) and isinstance(neighbours.get("rows"), np.ndarray):
-            neighbours["rows"].setflags(write=False)  # its fitted search is memoised too
+        for view in self._views:
+            if view.state_attribute:
+                view.freeze(getattr(self, view.state_attribute, None))
 
     def __setstate__(self, state):
         super().__setstate__(state)

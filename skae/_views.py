@@ -66,6 +66,10 @@ class View:
     def check_loaded(self, state: object, n_features: int) -> None:
         """Refuse a loaded state this version cannot use (``ValueError``)."""
 
+    def freeze(self, state: object) -> None:
+        """Make the arrays of a state whose derived values are memoised read-only again
+        (a loaded or unpickled state comes back writable)."""
+
 
 class ReconstructionErrorView(View):
     """The row's reconstruction error (normalised per feature): the autoencoder's view."""
@@ -107,6 +111,10 @@ class _NeighbourView(View):
 
     def check_loaded(self, state, n_features):
         check_neighbours(state, n_features)
+
+    def freeze(self, state):
+        if isinstance(state, dict) and isinstance(state.get("rows"), np.ndarray):
+            state["rows"].setflags(write=False)  # its fitted search is memoised
 
 
 class KNNView(_NeighbourView):

@@ -321,3 +321,16 @@ def test_fitted_grids_are_frozen_and_their_rank_tables_memoised_safely(data, tmp
     del det
     gc.collect()
     assert key not in _hybrid._TABLES  # the entry left with its grid
+
+
+def test_a_saved_or_unpickled_clean_detector_scores_the_same_with_frozen_rows(data, tmp_path):
+    import skae
+
+    y = np.zeros(len(data), dtype=int)
+    det = ReconstructionOutlierDetector(**SMALL, normal_label=0).fit(data, y)
+    assert not det.neighbours_["rows"].flags.writeable
+    expected = det.score_samples(data[:20])
+    skae.save(det, tmp_path / "clean.skae")
+    for again in (pickle.loads(pickle.dumps(det)), skae.load(tmp_path / "clean.skae")):
+        assert not again.neighbours_["rows"].flags.writeable  # its search is memoised
+        np.testing.assert_array_equal(again.score_samples(data[:20]), expected)
