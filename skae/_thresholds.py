@@ -189,6 +189,16 @@ def _mean_plus_std(values: np.ndarray, weights, k: float) -> float:
 
 
 def _quantile(values: np.ndarray, weights, q: float) -> float:
-    if weights is None:  # numpy's linear interpolation, as IsolationForest
+    """numpy's linear-interpolation quantile (as IsolationForest's), where a row of weight
+    ``w`` counts as ``w`` copies of it: integer weights give exactly the quantile of the
+    repeated rows, unit weights numpy's."""
+    if weights is None:
         return float(np.quantile(values, q))
-    return float(np.quantile(values, q, weights=weights, method="inverted_cdf"))
+    order = np.argsort(values, kind="stable")
+    ranked, copies = np.asarray(values)[order], np.cumsum(np.asarray(weights)[order])
+    position = max(q * (copies[-1] - 1.0), 0.0)  # in the repeated rows, counted from 0
+    below = np.floor(position)
+    last = len(ranked) - 1
+    low = ranked[min(int(np.searchsorted(copies, below, side="right")), last)]
+    high = ranked[min(int(np.searchsorted(copies, below + 1.0, side="right")), last)]
+    return float(low + (position - below) * (high - low))

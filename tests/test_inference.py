@@ -25,6 +25,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 FAST = {"epochs": 2, "hidden_layer_sizes": (8,), "n_components": 2, "random_state": 0}
 F32 = {"rtol": 1e-5, "atol": 1e-5}  # float32 network vs float64 numpy engine
+TAIL_F32 = {"rtol": 1e-4, "atol": 1e-4}
 
 
 @pytest.fixture(scope="module")
@@ -344,9 +345,11 @@ def test_the_combined_score_is_per_row_and_chunked_by_working_memory(X):
     finally:
         restore()
     assert len(sizes) > 1 and max(sizes) < len(X_big) and sum(sizes) == len(X_big)
-    assert_allclose(chunked, whole, **F32)  # small chunks may take the float64 numpy engine
+    # small chunks may take the float64 numpy engine; the steep tail score (-log(1 - rank))
+    # can magnify the float32 rounding of a row's error tenfold
+    assert_allclose(chunked, whole, **TAIL_F32)
     by_row = np.concatenate([det.score_samples(X_big[i:i + 1]) for i in range(0, 3000, 150)])
-    assert_allclose(whole[::150], by_row, **F32)
+    assert_allclose(whole[::150], by_row, **TAIL_F32)
 
 
 def test_chunks_are_bounded_by_working_memory_not_by_n_samples(fitted):

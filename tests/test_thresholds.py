@@ -357,3 +357,17 @@ def test_single_scorer_search_picks_a_threshold(labelled, fast_params):
     ).fit(X, y)
     assert len(search.cv_results_["mean_test_score"]) == 4
     assert search.best_score_ == max(search.cv_results_["mean_test_score"])
+
+
+def test_a_weighted_quantile_counts_a_row_of_integer_weight_as_copies():
+    from skae._thresholds import _quantile
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n = int(rng.integers(1, 40))
+        values, weights = rng.normal(size=n), rng.integers(0, 4, size=n).astype(float)
+        weights[0] = max(weights[0], 1.0)
+        q = float(rng.random())
+        assert _quantile(values, weights, q) == pytest.approx(
+            np.quantile(np.repeat(values, weights.astype(int)), q), abs=1e-12)
+        assert _quantile(values, np.ones(n), q) == pytest.approx(np.quantile(values, q))
