@@ -156,6 +156,10 @@ def _timed(fit_score: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Scorer:
     return score
 
 
+#: The share of test rows the last skae detector's ``predict`` flagged (-1); read by _run.
+_FLAGGED: dict[str, float] = {}
+
+
 # Ingredients of the default design, each switched off in turn by these parameters.
 ABLATIONS: dict[str, dict[str, object]] = {
     "no_ensemble": {"n_estimators": 1},  # one network on all the columns
@@ -193,7 +197,9 @@ def _skae_scorer(**overrides) -> Scorer:
         else:
             det = ReconstructionOutlierDetector(random_state=SKAE_RANDOM_STATE, **overrides)
             det.fit(X_train)
-        return -np.asarray(det.score_samples(X_test), dtype=np.float64)
+        scores = -np.asarray(det.score_samples(X_test), dtype=np.float64)
+        _FLAGGED["share"] = float(np.mean(scores > -det.offset_))  # predict's rule
+        return scores
 
     return _timed(fit_score)
 
@@ -395,12 +401,15 @@ def _run(paths: list[Path], scorers: dict[str, Scorer],
         half = half_of(path.stem)
         line = f"{path.stem:<20}{half:>5}{n_rows:>7}{X_train.shape[1]:>6}"
         for name in names:
+            _FLAGGED.clear()
             scores, elapsed = scorers[name](X_train, X_test)
             scores = np.nan_to_num(np.asarray(scores, dtype=np.float64).ravel())
             auc = roc_auc_score(y_test, scores)
             rows.append({"dataset": path.stem, "half": half, "protocol": protocol, "rows": n_rows,
                          "features": X_train.shape[1], "detector": name, "roc_auc": auc,
-                         "ap": average_precision_score(y_test, scores), "time_s": elapsed})
+                         "ap": average_precision_score(y_test, scores), "time_s": elapsed,
+                         "anomaly_share": float(np.mean(y_test)),
+                         "flagged_share": _FLAGGED.get("share", float("nan"))})
             line += f"{auc:>14.4f}"
         print(line, flush=True)
     return rows
@@ -414,6 +423,17 @@ def _table(rows, names, datasets, key: str, fmt: str) -> list[str]:
     for ds, half in datasets:
         cells = " | ".join(format(value[ds, n], fmt) for n in names)
         lines.append(f"| {ds} | {half} | {cells} |")
+    return lines
+
+
+def _flag_table(rows, names, datasets, truth) -> list[str]:
+    """The flagged share of each skae detector per dataset, beside the true anomaly share."""
+    value = {(r["dataset"], r["detector"]): float(r["flagged_share"]) for r in rows}
+    lines = ["| dataset | half | " + " | ".join(names) + " | anomalies |",
+             "|---|---|" + "---:|" * (len(names) + 1)]
+    for ds, half in datasets:
+        cells = " | ".join(f"{value[ds, n]:.3f}" for n in names)
+        lines.append(f"| {ds} | {half} | {cells} | {truth[ds]:.3f} |")
     return lines
 
 
@@ -443,6 +463,18 @@ def _summary(rows, names) -> list[str]:
                                 sum(d < -TIE for d in diffs))
             lines.append(f"- {name}: " + ", ".join(
                 f"{g} {w}/{t}/{lo}" for g, (w, t, lo) in zip(groups, counts.values(), strict=True)))
+    flagged = [n for n in names if any(np.isfinite(float(r.get("flagged_share", "nan")))
+                                       for r in rows if r["detector"] == n)]
+    if flagged:
+        lines += ["", "Share of the test rows flagged by `predict` against their true share of "
+                      "anomalies (means over the tables; |gap|: mean absolute difference):", ""]
+        for name in flagged:
+            mine = [r for r in rows if r["detector"] == name]
+            share = np.array([float(r["flagged_share"]) for r in mine])
+            truth = np.array([float(r["anomaly_share"]) for r in mine])
+            lines.append(f"- {name}: flagged {share.mean():.1%}, anomalies {truth.mean():.1%}, "
+                         f"|gap| {np.abs(share - truth).mean():.1%}, tables flagging more "
+                         f"than twice their anomalies {int(np.sum(share > 2 * truth))}/{len(mine)}")
     if "skae" in names and "pyod_ae" in names:
         tot = {n: sum(r["time_s"] for r in rows if r["detector"] == n) for n in names}
         if tot["pyod_ae"] > 0:
@@ -459,6 +491,11 @@ def _report(rows, names, markdown: Path | None) -> None:
               "## ROC-AUC", "", *_table(rows, names, datasets, "roc_auc", ".4f"), "",
               "## Average precision", "", *_table(rows, names, datasets, "ap", ".4f"), "",
               "## Fit + score time (s)", "", *_table(rows, names, datasets, "time_s", ".2f")]
+    flagged = [n for n in names if n.startswith("skae")]
+    if flagged and all("flagged_share" in r for r in rows):
+        truth = {r["dataset"]: float(r["anomaly_share"]) for r in rows}
+        report += ["", "## Share of test rows flagged by predict (last column: true share)", "",
+                   *_flag_table(rows, flagged, datasets, truth)]
     print()
     print("\n".join(report[:len(summary) + 3]))
     if markdown is not None:

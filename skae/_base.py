@@ -171,6 +171,8 @@ class _BaseAutoencoder(_ScikerasConventions):
     _auto_batch = (1, 1, 128)
     #: Gradient steps that ``epochs="auto"`` aims at (only where ``"auto"`` is allowed).
     _auto_steps = None
+    #: Trainings of at most this many steps run eagerly (None: ``_training.EAGER_MAX_STEPS``).
+    _eager_max_steps = None
     #: Whether ``_after_training`` learns statistics of the training rows, which
     #: ``partial_fit`` then takes from a sample of all the rows of the stream.
     _calibrates_on_stream = False
@@ -403,6 +405,7 @@ class _BaseAutoencoder(_ScikerasConventions):
                 early_stopping=self.early_stopping, n_iter_no_change=self.n_iter_no_change,
                 seed=seed, verbose=verbose, callbacks=self._fit_callbacks, corrupt=corrupt,
                 fit_kwargs=fit_kwargs, sample_weight=sample_weight,
+                eager_max_steps=self._eager_max_steps,
             )
 
         train = in_strategy_scope(self.distribute_strategy, build_and_train)

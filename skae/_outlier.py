@@ -295,6 +295,10 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
     #: ``epochs="auto"``: a budget of about 150 gradient steps learns the bulk of the data,
     #: not the outliers among the training rows.
     _auto_steps = 150
+    #: The detector's network (feature-bagged members, error normalisation) runs about 370
+    #: operations per step: eagerly 27 ms a step against 1.3 ms traced (2-core CPU), so
+    #: tracing pays from about 9 steps.
+    _eager_max_steps = 8
 
     _parameter_constraints = {
         **_BaseAutoencoder._parameter_constraints,
