@@ -60,6 +60,10 @@ def _agreement(train: dict[str, np.ndarray], views=("error", "isolation", "knn")
     return weights
 
 
+#: Rules that combine the tail scores by their weighted maximum (Tippett's rule: the
+#: strongest evidence of any view) instead of their weighted mean (Fisher's).
+MAX_RULES = {"max(e,i)", "max(e,i,k)", "max(0.3e,0.7i)", "mean+max(e,i)"}
+
 RULES: dict[str, Callable] = {
     "default(0.3e+0.7i)": _fixed(error=0.3, isolation=0.7),
     "error": _fixed(error=1.0),
@@ -74,6 +78,10 @@ RULES: dict[str, Callable] = {
     "tail_excess": _tail_excess,
     "tail_excess^2": lambda t: _tail_excess(t, power=2.0),
     "agreement": _agreement,
+    "max(e,i)": _fixed(error=1.0, isolation=1.0),
+    "max(e,i,k)": _fixed(error=1.0, isolation=1.0, knn=1.0),
+    "max(0.3e,0.7i)": _fixed(error=0.3, isolation=0.7),
+    "mean+max(e,i)": _fixed(error=0.3, isolation=0.7),
 }
 
 
@@ -90,7 +98,14 @@ def evaluate(folder: Path, rules: dict[str, Callable]) -> dict[str, dict[str, tu
         for name, rule in rules.items():
             weights = rule(train)
             total = sum(weights.values())
-            score = sum(w / total * tails[v] for v, w in weights.items())
+            mean = sum(w / total * tails[v] for v, w in weights.items())
+            if name == "mean+max(e,i)":  # half Fisher, half Tippett
+                score = 0.5 * mean + 0.5 * np.maximum(tails["error"], tails["isolation"])
+            elif name in MAX_RULES:
+                top = max(weights.values())
+                score = np.max([w / top * tails[v] for v, w in weights.items()], axis=0)
+            else:
+                score = mean
             results[path.stem][name] = (roc_auc_score(y, score),
                                         average_precision_score(y, score))
     return results
