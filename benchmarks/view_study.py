@@ -10,6 +10,8 @@ saves, for the training rows and the test rows, the score of each candidate view
   each column then divided by its standard deviation (a training row's own distance
   left out);
 - ``lof``: ``LocalOutlierFactor(n_neighbors=20)``'s outlier factor in the same space;
+- ``mcd``: the squared Mahalanobis distance under ``MinCovDet``'s robust covariance, in the
+  same space; and ``r2``, the network's explained variance of the training rows there;
 
 with the test labels, into ``<out>/<table>.npz``. The weighting rules are then studied on
 these files without refitting (``benchmarks/view_weighting.py``)::
@@ -23,9 +25,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
+from sklearn.covariance import MinCovDet
+from sklearn.decomposition import PCA
 from sklearn.neighbors import LocalOutlierFactor, NearestNeighbors
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -55,6 +60,17 @@ def view_scores(X_train: np.ndarray, X_test: np.ndarray) -> dict[str, np.ndarray
     lof = LocalOutlierFactor(n_neighbors=min(20, len(Z_train) - 1), novelty=True).fit(Z_train)
     out["lof_train"] = -lof.negative_outlier_factor_
     out["lof_test"] = -lof.score_samples(Z_test)
+    # the network's explained variance of the training rows, every column standardised
+    residual = (scaled_train - det._passes.network(scaled_train)) / spread
+    out["r2"] = np.array(1.0 - np.mean(residual ** 2) / np.mean(Z_train.var(axis=0)))
+    M_train, M_test = Z_train, Z_test
+    if Z_train.shape[1] > 50:  # as adbench.py's mcd baseline
+        pca = PCA(n_components=50, random_state=0).fit(Z_train)
+        M_train, M_test = pca.transform(Z_train), pca.transform(Z_test)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # singular covariance warnings on binary tables
+        mcd = MinCovDet(random_state=0).fit(M_train)
+    out["mcd_train"], out["mcd_test"] = mcd.mahalanobis(M_train), mcd.mahalanobis(M_test)
     return out
 
 
