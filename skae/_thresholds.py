@@ -76,8 +76,8 @@ def error_threshold(errors, *, contamination, threshold, n_std, sample_weight=No
     contamination : "auto" or float in (0, 0.5]
         A float flags that fraction of the rows: the threshold is the
         ``100 * (1 - contamination)``-th percentile of the errors (linear interpolation,
-        as ``IsolationForest`` places ``offset_``; the inverted weighted CDF with
-        ``sample_weight``). It takes precedence over ``threshold``.
+        as ``IsolationForest`` places ``offset_``; with ``sample_weight`` a row of weight
+        ``w`` counts as ``w`` copies of it). It takes precedence over ``threshold``.
     threshold : {"log_mean_std", "mean_std", "median_mad"} or float
         Used when ``contamination="auto"``. ``"log_mean_std"``: exp(mean + ``n_std`` x
         standard deviation of the log errors), errors below their first quartile counted
