@@ -158,7 +158,7 @@ def child_fit(kind: str, path: str, sample_rows: int, epochs: int, batch: int,
 
     import skae  # noqa: F401  (imports before the baseline)
 
-    # TensorFlow warmed up, with a training graph traced (over 64 steps: not eager)
+    # TensorFlow warmed up, with a training graph traced (more than 8 steps: not eager)
     _detector(epochs=2, batch_size=32).fit(make_rows(2_000, seed=5)[0])
     base = _reset_peak()
     start = time.perf_counter()

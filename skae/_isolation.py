@@ -271,8 +271,9 @@ def _breadth_first(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 def isolation_scores(forest: dict, X: np.ndarray) -> np.ndarray:
     """Anomaly score of each row of X under a flattened forest.
 
-    Equal to ``-IsolationForest.score_samples(X)`` of the forest
-    :func:`fit_isolation_forest` trained.
+    For a forest copied from scikit-learn (:func:`flatten_isolation_forest`), equal to
+    ``-IsolationForest.score_samples(X)``; :func:`fit_isolation_forest`'s forests score
+    the same way.
 
     Parameters
     ----------

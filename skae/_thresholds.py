@@ -76,8 +76,9 @@ def error_threshold(errors, *, contamination, threshold, n_std, sample_weight=No
     contamination : "auto" or float in (0, 0.5]
         A float flags that fraction of the rows: the threshold is the
         ``100 * (1 - contamination)``-th percentile of the errors (linear interpolation,
-        as ``IsolationForest`` places ``offset_``; with ``sample_weight`` a row of weight
-        ``w`` counts as ``w`` copies of it). It takes precedence over ``threshold``.
+        as ``IsolationForest`` places ``offset_``; with integer ``sample_weight`` a row of
+        weight ``w`` counts as ``w`` copies of it, other weights by their ratios). It
+        takes precedence over ``threshold``.
     threshold : {"log_mean_std", "mean_std", "median_mad"} or float
         Used when ``contamination="auto"``. ``"log_mean_std"``: exp(mean + ``n_std`` x
         standard deviation of the log errors), errors below their first quartile counted
@@ -191,11 +192,15 @@ def _mean_plus_std(values: np.ndarray, weights, k: float) -> float:
 def _quantile(values: np.ndarray, weights, q: float) -> float:
     """numpy's linear-interpolation quantile (as IsolationForest's), where a row of weight
     ``w`` counts as ``w`` copies of it: integer weights give exactly the quantile of the
-    repeated rows, unit weights numpy's."""
+    repeated rows, unit weights numpy's. Other weights are first rescaled to a mean of 1
+    over the rows they do not drop, so only their ratios matter."""
     if weights is None:
         return float(np.quantile(values, q))
+    weights = np.asarray(weights, dtype=np.float64)
+    if not np.array_equal(weights, np.round(weights)):
+        weights = weights * (np.count_nonzero(weights) / weights.sum())
     order = np.argsort(values, kind="stable")
-    ranked, copies = np.asarray(values)[order], np.cumsum(np.asarray(weights)[order])
+    ranked, copies = np.asarray(values)[order], np.cumsum(weights[order])
     position = max(q * (copies[-1] - 1.0), 0.0)  # in the repeated rows, counted from 0
     below = np.floor(position)
     last = len(ranked) - 1

@@ -371,3 +371,15 @@ def test_a_weighted_quantile_counts_a_row_of_integer_weight_as_copies():
         assert _quantile(values, weights, q) == pytest.approx(
             np.quantile(np.repeat(values, weights.astype(int)), q), abs=1e-12)
         assert _quantile(values, np.ones(n), q) == pytest.approx(np.quantile(values, q))
+
+
+def test_a_weighted_quantile_of_fractional_weights_depends_on_their_ratios_only():
+    from skae._thresholds import _quantile
+
+    rng = np.random.default_rng(1)
+    values = rng.lognormal(size=1000)
+    weights = rng.dirichlet(np.ones(1000))  # sums to 1: must not collapse to the minimum
+    level = _quantile(values, weights, 0.9)
+    assert level == pytest.approx(_quantile(values, weights * 1000, 0.9))
+    assert level == pytest.approx(_quantile(values, weights / 300, 0.9))
+    assert np.mean(values > level) == pytest.approx(0.1, abs=0.03)
