@@ -17,7 +17,7 @@ machine, compared within one run only.
 Usage::
 
     python benchmarks/pca_floor.py
-    python benchmarks/pca_floor.py --data /work/shared/data/adbench --tables 6_cardio 45_wine
+    python benchmarks/pca_floor.py --data ../shared/data/adbench --tables 6_cardio 45_wine
 """
 
 from __future__ import annotations
@@ -182,10 +182,14 @@ def _print_denoiser(rows):
               f"{r['plain_s']:>8.1f}{r['floor_s']:>8.1f}{conv_s}")
 
 
+#: The ADBench tables beside this checkout (as ``adbench.py``'s default).
+_DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "adbench"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="/work/shared/data/adbench",
-                        help="folder of ADBench .npz tables")
+    parser.add_argument("--data", default=str(_DEFAULT_DATA),
+                        help=f"folder of ADBench .npz tables (default: {_DEFAULT_DATA})")
     parser.add_argument("--tables", nargs=2, default=["6_cardio", "18_Ionosphere"])
     parser.add_argument("--mnist-rows", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
