@@ -693,6 +693,7 @@ class ReconstructionOutlierDetector(OutlierMixin, _BaseAutoencoder):
         sample_weight = self._check_weights(sample_weight, errors[:, np.newaxis])
         # The rows fit would use: the normal ones when normal_label is set.
         errors, _ = self._training_data(errors[:, np.newaxis], y)
+        check_enough_rows(self, errors.shape[0])  # a threshold from a handful of scores
         self._set_threshold(errors[:, 0], self._training_weights(sample_weight, y))
         return self
 

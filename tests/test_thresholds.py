@@ -310,6 +310,10 @@ def test_fit_threshold_errors(labelled, fast_params):
     with pytest.raises(ValueError, match="features"):
         det.set_params(contamination=0.1).fit_threshold(X[:, :3])
     assert det.offset_ == offset
+    # a threshold from a handful of rows (fit refuses fewer than 10 as well)
+    with pytest.raises(ValueError, match="minimum of 10 is required"):
+        det.fit_threshold(X[:3])
+    assert det.offset_ == offset
 
 
 # ---------------------------------------------------------------- labelled search, sklearn scorers
