@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.ensemble import IsolationForest
-from sklearn.ensemble._iforest import _average_path_length
 
 __all__ = ["fit_isolation_forest", "flatten_isolation_forest", "isolation_scores"]
 
@@ -73,11 +72,7 @@ def fit_isolation_forest(X: np.ndarray, *, n_estimators: int = 100, seed: int = 
     max_samples = min(256, n_rows)
     max_depth = int(np.ceil(np.log2(max(max_samples, 2))))
     width = 2 ** (max_depth + 1) - 1  # a complete binary tree: node i's children 2i+1, 2i+2
-    size = n_estimators * width
-    feature = np.zeros(size, dtype=np.int32)
-    threshold = np.full(size, np.inf)  # leaves: never go right
-    child = np.arange(size, dtype=np.int32)  # leaves point to themselves
-    path = np.zeros(size)
+    feature, threshold, child, path = _blank_nodes(n_estimators * width)
     rows = np.concatenate([rng.choice(n_rows, max_samples, replace=False)
                            for _ in range(n_estimators)])
     node = np.repeat(np.arange(n_estimators, dtype=np.int64) * width, max_samples)
@@ -107,21 +102,24 @@ def fit_isolation_forest(X: np.ndarray, *, n_estimators: int = 100, seed: int = 
         threshold[split] = cut
         child[split] = tree_base + 2 * (split - tree_base) + 1
         # move each row of a split node to its child; drop the rows that reached a leaf
-        node_of_row = np.repeat(np.arange(ids.size), counts)
-        keep = inner[node_of_row]
+        node_of_row = np.repeat(ids, counts)
+        keep = inner.repeat(counts)
         rows, node_of_row = rows[keep], node_of_row[keep]
-        at = np.flatnonzero(inner)
-        position = np.empty(ids.size, dtype=np.int64)
-        position[at] = np.arange(at.size)
-        slot = position[node_of_row]
-        go_right = X[rows, column[node_of_row]] > cut[slot]
-        node = child[split][slot].astype(np.int64) + go_right
+        go_right = X[rows, feature[node_of_row]] > threshold[node_of_row]
+        node = child[node_of_row].astype(np.int64) + go_right
         order = np.argsort(node, kind="stable")
         rows, node = rows[order], node[order]
     forest = _compact(feature, threshold, child, path, n_estimators, width)
     forest["depth"] = levels
     forest["denominator"] = float(n_estimators * _expected_depth(np.array([max_samples]))[0])
     return forest
+
+
+def _blank_nodes(size: int) -> tuple[np.ndarray, ...]:
+    """``feature``, ``threshold``, ``child`` and ``path`` of ``size`` nodes that are all
+    leaves: they never go right (threshold +inf) and point to themselves."""
+    return (np.zeros(size, dtype=np.int32), np.full(size, np.inf),
+            np.arange(size, dtype=np.int32), np.zeros(size))
 
 
 def _compact(feature, threshold, child, path, n_trees: int, width: int) -> dict:
@@ -139,10 +137,7 @@ def _compact(feature, threshold, child, path, n_trees: int, width: int) -> dict:
     rank = np.arange(old.size) - np.repeat(np.cumsum(per_tree) - per_tree, per_tree)
     new = np.full(n_trees * width, -1, dtype=np.int64)
     new[old] = tree * size + rank
-    out_feature = np.zeros(n_trees * size, dtype=np.int32)
-    out_threshold = np.full(n_trees * size, np.inf)
-    out_child = np.arange(n_trees * size, dtype=np.int32)
-    out_path = np.zeros(n_trees * size)
+    out_feature, out_threshold, out_child, out_path = _blank_nodes(n_trees * size)
     out_feature[new[old]], out_threshold[new[old]] = feature[old], threshold[old]
     out_path[new[old]] = path[old]
     out_child[new[inner]] = new[child[inner]]
@@ -234,11 +229,7 @@ def flatten_isolation_forest(model: IsolationForest) -> dict:
     """
     trees = [est.tree_ for est in model.estimators_]
     width = max(tree.node_count for tree in trees)
-    size = len(trees) * width
-    feature = np.zeros(size, dtype=np.int32)
-    threshold = np.full(size, np.inf)  # leaves: never go right
-    child = np.arange(size, dtype=np.int32)  # leaves point to themselves
-    path = np.zeros(size)
+    feature, threshold, child, path = _blank_nodes(len(trees) * width)
     for t, (tree, columns) in enumerate(zip(trees, model.estimators_features_, strict=True)):
         order = _breadth_first(tree.children_left, tree.children_right)
         new = np.empty(tree.node_count, dtype=np.int64)
@@ -248,12 +239,12 @@ def flatten_isolation_forest(model: IsolationForest) -> dict:
         threshold[new[inner]] = tree.threshold[inner]
         child[new[inner]] = new[tree.children_left[inner]]  # the right child follows it
         path[new] = (tree.compute_node_depths()
-                     + _average_path_length(tree.n_node_samples) - 1.0)
+                     + _expected_depth(tree.n_node_samples) - 1.0)
     return {
         "feature": feature, "threshold": threshold, "child": child, "path": path,
         "starts": np.arange(len(trees), dtype=np.int32) * width,
         "depth": int(max(tree.max_depth for tree in trees)),
-        "denominator": float(len(trees) * _average_path_length([model._max_samples])[0]),
+        "denominator": float(len(trees) * _expected_depth(np.array([model._max_samples]))[0]),
     }
 
 
