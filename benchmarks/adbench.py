@@ -426,6 +426,12 @@ def _table(rows, names, datasets, key: str, fmt: str) -> list[str]:
     return lines
 
 
+def _flagging_detectors(rows, names) -> list[str]:
+    """The detectors whose rows carry the share of test rows their ``predict`` flagged."""
+    return [n for n in names if any(np.isfinite(float(r.get("flagged_share", "nan")))
+                                    for r in rows if r["detector"] == n)]
+
+
 def _flag_table(rows, names, datasets, truth) -> list[str]:
     """The flagged share of each skae detector per dataset, beside the true anomaly share."""
     value = {(r["dataset"], r["detector"]): float(r["flagged_share"]) for r in rows}
@@ -463,8 +469,7 @@ def _summary(rows, names) -> list[str]:
                                 sum(d < -TIE for d in diffs))
             lines.append(f"- {name}: " + ", ".join(
                 f"{g} {w}/{t}/{lo}" for g, (w, t, lo) in zip(groups, counts.values(), strict=True)))
-    flagged = [n for n in names if any(np.isfinite(float(r.get("flagged_share", "nan")))
-                                       for r in rows if r["detector"] == n)]
+    flagged = _flagging_detectors(rows, names)
     if flagged:
         lines += ["", "Share of the test rows flagged by `predict` against their true share of "
                       "anomalies (means over the tables; |gap|: mean absolute difference):", ""]
@@ -491,8 +496,8 @@ def _report(rows, names, markdown: Path | None) -> None:
               "## ROC-AUC", "", *_table(rows, names, datasets, "roc_auc", ".4f"), "",
               "## Average precision", "", *_table(rows, names, datasets, "ap", ".4f"), "",
               "## Fit + score time (s)", "", *_table(rows, names, datasets, "time_s", ".2f")]
-    flagged = [n for n in names if n.startswith("skae")]
-    if flagged and all("flagged_share" in r for r in rows):
+    flagged = _flagging_detectors(rows, names)
+    if flagged:
         truth = {r["dataset"]: float(r["anomaly_share"]) for r in rows}
         report += ["", "## Share of test rows flagged by predict (last column: true share)", "",
                    *_flag_table(rows, flagged, datasets, truth)]
