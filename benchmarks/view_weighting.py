@@ -2,9 +2,11 @@
 
 Every rule turns each view's training scores into a weight (no label is read), and the
 test score is the weighted average of the views' tail scores (``-log(1 - rank)``, the
-rank among the training scores), as the detector's combiner computes it. The script
-prints, for each collection folder given, the mean ROC-AUC and AP of every rule, and
-with ``--per-table`` the per-table ROC-AUC.
+rank among the training scores), as the detector's combiner computes it, or for the
+rules of ``COMBINERS`` another combination of them. The script prints, for each
+collection folder given, the mean ROC-AUC and AP of every rule, and with
+``--per-table`` the per-table ROC-AUC. A rule that needs a view a folder's files lack
+(``mcd`` in dumps made before it was added) prints as nan.
 
     python benchmarks/view_weighting.py /tmp/views/ad-c /tmp/views/ot-c /tmp/views/sy-c
 """
@@ -22,7 +24,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from adbench import half_of  # noqa: E402
 
-VIEWS = ("error", "isolation", "knn", "lof")
+VIEWS = ("error", "isolation", "knn", "lof", "mcd")
 
 
 def _tail(train: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -36,7 +38,13 @@ def _fixed(**weights: float) -> Callable:
     def rule(train: dict[str, np.ndarray]) -> dict[str, float]:
         return weights
 
+    rule.views = tuple(weights)
     return rule
+
+
+def _needed(rule: Callable) -> tuple[str, ...]:
+    """The views a rule reads: a fixed rule's own, the others' the first three."""
+    return getattr(rule, "views", ("error", "isolation", "knn"))
 
 
 def _tail_excess(train: dict[str, np.ndarray], views=("error", "isolation", "knn"),
@@ -60,10 +68,6 @@ def _agreement(train: dict[str, np.ndarray], views=("error", "isolation", "knn")
     return weights
 
 
-#: Rules that combine the tail scores by their weighted maximum (Tippett's rule: the
-#: strongest evidence of any view) instead of their weighted mean (Fisher's).
-MAX_RULES = {"max(e,i)", "max(e,i,k)", "max(0.3e,0.7i)", "mean+max(e,i)"}
-
 RULES: dict[str, Callable] = {
     "default(0.3e+0.7i)": _fixed(error=0.3, isolation=0.7),
     "error": _fixed(error=1.0),
@@ -82,6 +86,37 @@ RULES: dict[str, Callable] = {
     "max(e,i,k)": _fixed(error=1.0, isolation=1.0, knn=1.0),
     "max(0.3e,0.7i)": _fixed(error=0.3, isolation=0.7),
     "mean+max(e,i)": _fixed(error=0.3, isolation=0.7),
+    "mcd": _fixed(mcd=1.0),
+    "0.3e+0.4i+0.3m": _fixed(error=0.3, isolation=0.4, mcd=0.3),
+    "0.2e+0.5i+0.3m": _fixed(error=0.2, isolation=0.5, mcd=0.3),
+    "e+i+m": _fixed(error=1 / 3, isolation=1 / 3, mcd=1 / 3),
+    "0.5i+0.5m": _fixed(isolation=0.5, mcd=0.5),
+    "0.3e+0.7m": _fixed(error=0.3, mcd=0.7),
+}
+
+
+def _weighted_mean(weights: dict[str, float], tails: dict[str, np.ndarray]) -> np.ndarray:
+    """Fisher's rule, as the detector: the weighted mean of the tail scores."""
+    total = sum(weights.values())
+    return sum(w / total * tails[v] for v, w in weights.items())
+
+
+def _weighted_max(weights: dict[str, float], tails: dict[str, np.ndarray]) -> np.ndarray:
+    """Tippett's rule: the strongest evidence of any view, each scaled by its weight."""
+    top = max(weights.values())
+    return np.max([w / top * tails[v] for v, w in weights.items()], axis=0)
+
+
+def _mean_and_max(weights: dict[str, float], tails: dict[str, np.ndarray]) -> np.ndarray:
+    """Half the weighted mean, half the unweighted maximum."""
+    return 0.5 * _weighted_mean(weights, tails) + 0.5 * _weighted_max(
+        dict.fromkeys(weights, 1.0), tails)
+
+
+#: Rules that do not combine their views by the weighted mean.
+COMBINERS: dict[str, Callable] = {
+    "max(e,i)": _weighted_max, "max(e,i,k)": _weighted_max, "max(0.3e,0.7i)": _weighted_max,
+    "mean+max(e,i)": _mean_and_max,
 }
 
 
@@ -90,22 +125,18 @@ def evaluate(folder: Path, rules: dict[str, Callable]) -> dict[str, dict[str, tu
     results: dict[str, dict[str, tuple]] = {}
     for path in sorted(folder.glob("*.npz")):
         with np.load(path) as data:
-            train = {v: data[f"{v}_train"] for v in VIEWS}
-            test = {v: data[f"{v}_test"] for v in VIEWS}
+            views = [v for v in VIEWS if f"{v}_train" in data]
+            train = {v: data[f"{v}_train"] for v in views}
+            test = {v: data[f"{v}_test"] for v in views}
             y = data["y_test"]
-        tails = {v: _tail(train[v], test[v]) for v in VIEWS}
+        tails = {v: _tail(train[v], test[v]) for v in views}
         results[path.stem] = {}
         for name, rule in rules.items():
-            weights = rule(train)
-            total = sum(weights.values())
-            mean = sum(w / total * tails[v] for v, w in weights.items())
-            if name == "mean+max(e,i)":  # half Fisher, half Tippett
-                score = 0.5 * mean + 0.5 * np.maximum(tails["error"], tails["isolation"])
-            elif name in MAX_RULES:
-                top = max(weights.values())
-                score = np.max([w / top * tails[v] for v, w in weights.items()], axis=0)
-            else:
-                score = mean
+            weights = rule(train) if set(_needed(rule)) <= set(views) else None
+            if weights is None:
+                results[path.stem][name] = (float("nan"), float("nan"))
+                continue
+            score = COMBINERS.get(name, _weighted_mean)(weights, tails)
             results[path.stem][name] = (roc_auc_score(y, score),
                                         average_precision_score(y, score))
     return results
